@@ -1,0 +1,163 @@
+import { formatChallenge } from './challenge.js'
+
+/**
+ * Every error a request can meet, in one place (RFC 6750 §3.1). Bad *tokens* and bad *requests*
+ * become a `TokenError` with its HTTP meaning; bad *configuration* is a `TypeError` at construction.
+ * The `description` is generic and safe to send; the precise `reason` is for events and logs only.
+ */
+
+/** The `error` values of RFC 6750 §3.1, RFC 9470 §3, and `temporarily_unavailable` for 503s. */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'insufficient_user_authentication'
+  | 'temporarily_unavailable'
+
+/** Why a request was refused: stable identifiers for events, metrics and logs (never sent to clients). */
+export type RejectReason =
+  | 'missing_token'
+  | 'malformed_request'
+  | 'multiple_tokens'
+  | 'token_too_large'
+  | 'unsupported_scheme'
+  | 'malformed_token'
+  | 'encrypted_token'
+  | 'algorithm_not_allowed'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'too_old'
+  | 'unknown_issuer'
+  | 'wrong_audience'
+  | 'wrong_type'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'wrong_strategy'
+  | 'inactive'
+  | 'refresh_token'
+  | 'revoked'
+  | 'insufficient_scope'
+  | 'claims_check_failed'
+  | 'keys_unavailable'
+  | 'introspection_unavailable'
+  | 'denylist_unavailable'
+  | 'internal_error'
+
+export interface TokenErrorInit {
+  reason: RejectReason
+  description?: string
+  /** Retry-After seconds, for 503s. */
+  retryAfter?: number
+  /** Scopes the route requires, for 403 `insufficient_scope`. */
+  scope?: readonly string[]
+  /** Extra challenge parameters (`acr_values`, `max_age`, `resource_metadata`, …). */
+  params?: Record<string, string>
+  cause?: unknown
+}
+
+export abstract class TokenError extends Error {
+  abstract readonly status: 400 | 401 | 403 | 503
+  /** The RFC 6750 `error` code; undefined when no token was sent at all (§3.1: no error code). */
+  abstract readonly code: ErrorCode | undefined
+  readonly reason: RejectReason
+  readonly description: string
+  readonly retryAfter: number | undefined
+  readonly scope: readonly string[] | undefined
+  readonly params: Record<string, string> | undefined
+  /** Set by the validator that raised it, so the challenge names the protected resource. */
+  realm: string | undefined
+  /** `Bearer`, or `DPoP` when the request used that scheme (RFC 9449 §7.1). */
+  scheme = 'Bearer'
+  /** Koa applies `status`, `headers` and, with `expose`, the message of an error that reaches it. */
+  readonly expose = true
+
+  constructor(defaultDescription: string, init: TokenErrorInit) {
+    super(init.description ?? defaultDescription, init.cause === undefined ? undefined : { cause: init.cause })
+    this.name = new.target.name
+    this.reason = init.reason
+    this.description = this.message
+    this.retryAfter = init.retryAfter
+    this.scope = init.scope
+    this.params = init.params
+    this.realm = undefined
+  }
+
+  /** Response headers: `WWW-Authenticate` for 4xx, `Retry-After` for 503. */
+  get headers(): Record<string, string> {
+    if (this.status === 503) return { 'Retry-After': String(this.retryAfter ?? 5) }
+    const params: Record<string, string | undefined> = { realm: this.realm }
+    if (this.code !== undefined) {
+      params.error = this.code
+      params.error_description = this.description
+    }
+    if (this.scope !== undefined && this.scope.length > 0) params.scope = this.scope.join(' ')
+    Object.assign(params, this.params)
+    return { 'WWW-Authenticate': formatChallenge(this.scheme, params) }
+  }
+
+  /** The JSON body every adapter sends: `{ error, error_description }`. */
+  get body(): { error: string; error_description: string } {
+    return { error: this.code ?? 'unauthorized', error_description: this.description }
+  }
+}
+
+/** 400: the request is malformed (two tokens, two methods, bad header syntax, oversized token). */
+export class InvalidRequestError extends TokenError {
+  readonly status = 400
+  readonly code = 'invalid_request'
+  constructor(init: TokenErrorInit) {
+    super('The request is malformed', init)
+  }
+}
+
+/** 401 with no error code: the request carried no token (RFC 6750 §3.1). */
+export class MissingTokenError extends TokenError {
+  readonly status = 401
+  readonly code = undefined
+  constructor(init: Partial<TokenErrorInit> = {}) {
+    super('A bearer token is required', { reason: 'missing_token', ...init })
+  }
+}
+
+/** 401: the token is malformed, expired, revoked, inactive or not meant for this resource. */
+export class InvalidTokenError extends TokenError {
+  readonly status = 401
+  readonly code = 'invalid_token'
+  constructor(init: TokenErrorInit) {
+    super('The access token is invalid', init)
+  }
+}
+
+/** 403: the token is good but lacks a scope the route requires. */
+export class InsufficientScopeError extends TokenError {
+  readonly status = 403
+  readonly code = 'insufficient_scope'
+  constructor(init: Omit<TokenErrorInit, 'reason'> & { reason?: RejectReason }) {
+    super('The access token lacks a required scope', { reason: 'insufficient_scope', ...init })
+  }
+}
+
+/** 401 (RFC 9470): the authentication behind the token is too weak or too old for this route. */
+export class InsufficientUserAuthenticationError extends TokenError {
+  readonly status = 401
+  readonly code = 'insufficient_user_authentication'
+  constructor(init: TokenErrorInit) {
+    super('A stronger or more recent authentication is required', init)
+  }
+}
+
+/** 503: the authorization server, key set or store could not be reached; the request fails closed. */
+export class UnavailableError extends TokenError {
+  readonly status = 503
+  readonly code = 'temporarily_unavailable'
+  constructor(init: TokenErrorInit) {
+    super('The access token cannot be validated right now', init)
+  }
+}
+
+export function isTokenError(value: unknown): value is TokenError {
+  return value instanceof TokenError
+}

@@ -1,0 +1,43 @@
+import type { RejectReason } from './errors.js'
+
+/**
+ * What the validator reports as it works. Events never carry the token or its claims; they are
+ * enough to build metrics and traces (`onEvent` option) without forking.
+ */
+export type TokenEvent =
+  | { type: 'accepted'; strategy: 'jwt' | 'opaque'; issuer: string | undefined; cached: boolean; durationMs: number }
+  | { type: 'rejected'; reason: RejectReason; status: number; strategy: string | undefined; durationMs: number }
+  | {
+      type: 'keys_fetch'
+      url: string
+      outcome: 'ok' | 'error'
+      durationMs: number
+      keys?: number
+      staleServed?: boolean
+      error?: string
+    }
+  | { type: 'metadata_fetch'; url: string; outcome: 'ok' | 'error'; durationMs: number; error?: string }
+  | {
+      type: 'introspection'
+      outcome: 'active' | 'inactive' | 'error'
+      durationMs: number
+      coalesced: boolean
+      error?: string
+    }
+  | { type: 'cache_hit' | 'cache_miss'; cache: 'verified_jwt' | 'introspection' }
+  | { type: 'denylist_hit'; by: 'jti' | 'fingerprint' | 'subject' }
+  | { type: 'store_degraded' | 'store_recovered'; error?: string }
+
+export type EventListener = (event: TokenEvent) => void
+
+/** Wraps the user's listener so a throwing listener can never break validation. */
+export function safeListener(listener: EventListener | undefined): EventListener {
+  if (listener === undefined) return () => {}
+  return (event) => {
+    try {
+      listener(event)
+    } catch {
+      // A metrics bug must not turn into a rejected request.
+    }
+  }
+}

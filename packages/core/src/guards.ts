@@ -1,0 +1,69 @@
+import { InsufficientScopeError, InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
+import { missingScopes } from './scopes.js'
+import type { AuthContext, TokenClaims } from './types.js'
+
+/**
+ * Route guards: pure checks over the auth context that throw a `TokenError`. Each adapter wraps
+ * them in its framework's middleware shape; the logic lives here once.
+ */
+export type Guard = (auth: AuthContext | undefined) => void
+
+const realms = new WeakMap<AuthContext, string>()
+
+/** Remembers which validator's realm a context came from, so a guard's challenge names it. */
+export function bindRealm(auth: AuthContext, realm: string): void {
+  realms.set(auth, realm)
+}
+
+function withRealm<E extends TokenError>(error: E, auth: AuthContext | undefined): E {
+  error.realm = auth === undefined ? undefined : realms.get(auth)
+  return error
+}
+
+function checkScopeArguments(name: string, scopes: readonly string[]): void {
+  if (scopes.length === 0) throw new TypeError(`${name}: name at least one scope`)
+  for (const scope of scopes) {
+    if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) {
+      throw new TypeError(`${name}: "${String(scope)}" is not a valid scope (RFC 6749 §3.3)`)
+    }
+  }
+}
+
+function requireAuth(auth: AuthContext | undefined): asserts auth is AuthContext {
+  if (auth === undefined) throw new MissingTokenError()
+}
+
+/** Every one of `scopes` must be granted; 403 `insufficient_scope` naming them otherwise. */
+export function requireScopes(...scopes: string[]): Guard {
+  checkScopeArguments('requireScopes', scopes)
+  return (auth) => {
+    requireAuth(auth)
+    if (missingScopes(auth.scopes, scopes).length > 0) {
+      throw withRealm(new InsufficientScopeError({ scope: scopes }), auth)
+    }
+  }
+}
+
+/** At least one of `scopes` must be granted. */
+export function requireAnyScope(...scopes: string[]): Guard {
+  checkScopeArguments('requireAnyScope', scopes)
+  return (auth) => {
+    requireAuth(auth)
+    if (!scopes.some((scope) => auth.scopes.includes(scope))) {
+      throw withRealm(new InsufficientScopeError({ scope: scopes }), auth)
+    }
+  }
+}
+
+/** A check of your own over the claims; `false` is a 401 `invalid_token` (reason `claims_check_failed`). */
+export function requireClaims<C extends TokenClaims = TokenClaims>(
+  check: (claims: C, auth: AuthContext<C>) => boolean,
+): Guard {
+  if (typeof check !== 'function') throw new TypeError('requireClaims: pass a function (claims) => boolean')
+  return (auth) => {
+    requireAuth(auth)
+    if (check(auth.claims as C, auth as AuthContext<C>) !== true) {
+      throw withRealm(new InvalidTokenError({ reason: 'claims_check_failed' }), auth)
+    }
+  }
+}

@@ -1,0 +1,27 @@
+export { createValidator, isValidator } from './validator.js'
+export type { Validator, Authenticator } from './validator.js'
+export type {
+  ValidatorOptions,
+  JwtOptions,
+  IntrospectionOptions,
+} from './options.js'
+export type { AuthContext, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
+export type { RequestLike } from './request.js'
+export {
+  TokenError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingTokenError,
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  UnavailableError,
+  isTokenError,
+} from './errors.js'
+export type { ErrorCode, RejectReason } from './errors.js'
+export { formatChallenge } from './challenge.js'
+export { toErrorResponse, asTokenError } from './respond.js'
+export type { ErrorResponse } from './respond.js'
+export { requireScopes, requireAnyScope, requireClaims } from './guards.js'
+export type { Guard } from './guards.js'
+export { parseScopes } from './scopes.js'
+export type { TokenEvent, EventListener } from './events.js'

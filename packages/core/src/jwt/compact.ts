@@ -1,0 +1,68 @@
+import { InvalidTokenError } from '../errors.js'
+
+/**
+ * Shape checks on JWS compact serialisation (RFC 7515 §7.1), done before any key is looked up.
+ * Base64url must be canonical (RFC 7515 §2 with no padding, no whitespace, zero trailing bits):
+ * otherwise one signature could travel under several token strings, each a fresh cache and
+ * denylist key.
+ */
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+export type TokenShape = 'jws' | 'jwe' | 'opaque'
+
+/** Tells a JWS from a JWE from an opaque token by shape alone (no decoding beyond the header). */
+export function classifyToken(token: string): TokenShape {
+  let dots = 0
+  for (let i = 0; i < token.length; i++) if (token.charCodeAt(i) === 46) dots++
+  if (dots === 4) return 'jwe'
+  if (dots !== 2) return 'opaque'
+  const header = decodeSegment(token.slice(0, token.indexOf('.')))
+  return header !== undefined && typeof header.alg === 'string' ? 'jws' : 'opaque'
+}
+
+export interface DecodedJws {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+}
+
+/** Decodes header and payload of a JWS without verifying it; throws `invalid_token` on any defect. */
+export function decodeJws(token: string): DecodedJws {
+  const parts = token.split('.')
+  if (parts.length === 5) throw new InvalidTokenError({ reason: 'encrypted_token' })
+  if (parts.length !== 3) throw malformed()
+  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string]
+  if (!isCanonicalBase64url(signaturePart)) throw malformed()
+  const header = decodeSegment(headerPart)
+  const payload = decodeSegment(payloadPart)
+  if (header === undefined || payload === undefined) throw malformed()
+  return { header, payload }
+}
+
+/** Canonical unpadded base64url: alphabet only, a possible length, unused trailing bits zero. */
+export function isCanonicalBase64url(segment: string): boolean {
+  if (!BASE64URL.test(segment)) return false
+  const remainder = segment.length % 4
+  if (remainder === 1) return false
+  if (remainder === 0) return true
+  const last = ALPHABET.indexOf(segment[segment.length - 1]!)
+  // 2 leftover chars carry 12 bits of which 8 are used; 3 carry 18 of which 16 are used.
+  return remainder === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0
+}
+
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  if (!isCanonicalBase64url(segment)) return undefined
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function malformed(): InvalidTokenError {
+  return new InvalidTokenError({ reason: 'malformed_token' })
+}

@@ -1,0 +1,20 @@
+/**
+ * The structural view of an HTTP request that core works on. Every adapter maps its framework's
+ * request to this shape; nothing in core imports a framework.
+ */
+export interface RequestLike {
+  method: string
+  /** Path and query, as received (`/items?x=1`). */
+  url?: string
+  /** Lower-cased header names, as Node gives them. */
+  headers: Record<string, string | string[] | undefined>
+  /**
+   * Node's raw header list (`[name, value, name, value, …]`). Node folds a repeated `Authorization`
+   * header into the first one; the raw list is how a second one is detected.
+   */
+  rawHeaders?: readonly string[]
+  /** The parsed body, when the framework has parsed it (only read for form-encoded bodies). */
+  body?: unknown
+  /** The parsed query string, when the framework has parsed it. */
+  query?: Record<string, unknown>
+}

@@ -1,0 +1,128 @@
+import { jwtVerify, type JWTVerifyOptions } from 'jose'
+import { buildAuthContext } from '../auth-context.js'
+import { InvalidTokenError, TokenError, type RejectReason } from '../errors.js'
+import type { EventListener } from '../events.js'
+import { tokenHash } from '../cache/token-hash.js'
+import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
+import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
+import { decodeJws } from '../jwt/compact.js'
+import type { KeySet } from '../keys/key-set.js'
+import type { ResolvedJwtOptions } from '../options.js'
+import type { AuthContext, TokenClaims } from '../types.js'
+
+export interface JwtStrategyDeps {
+  jwt: ResolvedJwtOptions
+  issuers: readonly string[]
+  audiences: readonly string[]
+  scopeClaim: string | undefined
+  /** The key set of a configured issuer. Only ever called with an allowlisted `iss`. */
+  keySetFor(issuer: string): KeySet
+  now: () => number
+  emit: EventListener
+}
+
+export interface VerifiedJwt {
+  context: AuthContext
+  cached: boolean
+}
+
+/**
+ * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules, signatures by jose against
+ * pinned algorithms, issuer chosen only from the allowlist, and a cache of verified tokens.
+ */
+export function createJwtStrategy(deps: JwtStrategyDeps) {
+  const { jwt } = deps
+  const cache = new VerifiedTokenCache(jwt.cacheMax)
+  const issuers = new Set(deps.issuers)
+  const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
+  const requiredClaims = ['exp', 'iss', ...jwt.requiredClaims]
+
+  async function verify(token: string): Promise<VerifiedJwt> {
+    const nowSeconds = deps.now() / 1000
+    const key = tokenHash(token)
+    const hit = cache.get(key, nowSeconds)
+    if (hit !== undefined) {
+      deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
+      checkTimeClaims(hit, nowSeconds, timeRules)
+      return { context: buildAuthContext('jwt', token, hit, deps.scopeClaim), cached: true }
+    }
+    deps.emit({ type: 'cache_miss', cache: 'verified_jwt' })
+
+    const { header, payload } = decodeJws(token)
+    if (typeof header.alg !== 'string' || !jwt.algorithms.includes(header.alg)) {
+      throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
+    }
+    // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
+    // refused before any key is fetched, so a token cannot make us call an address it names.
+    const issuer = payload.iss
+    if (typeof issuer !== 'string' || !issuers.has(issuer)) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    const keySet = deps.keySetFor(issuer)
+
+    const verifyOptions: JWTVerifyOptions = {
+      algorithms: jwt.algorithms as string[],
+      issuer,
+      audience: deps.audiences as string[],
+      requiredClaims,
+      clockTolerance: jwt.clockTolerance,
+      currentDate: new Date(nowSeconds * 1000),
+    }
+    if (jwt.typ !== false) verifyOptions.typ = jwt.typ
+
+    let claims: TokenClaims
+    try {
+      // jose ignores `jwk`, `jku`, `x5u` and `x5c` headers: the key only ever comes from our set.
+      const result = await jwtVerify(token, (protectedHeader) => keySet.getKey(protectedHeader), verifyOptions)
+      claims = result.payload as TokenClaims
+    } catch (error) {
+      throw toTokenError(error)
+    }
+    checkClaimTypes(claims)
+    checkTimeClaims(claims, nowSeconds, timeRules)
+    cache.set(key, claims)
+    return { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: false }
+  }
+
+  return {
+    verify,
+    /** Empties the verified-token cache; called whenever a key set changes. */
+    clearCache: () => cache.clear(),
+    get cacheSize() {
+      return cache.size
+    },
+  }
+}
+
+export type JwtStrategy = ReturnType<typeof createJwtStrategy>
+
+const JOSE_REASONS: Record<string, RejectReason> = {
+  ERR_JWT_EXPIRED: 'expired',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'bad_signature',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'algorithm_not_allowed',
+  ERR_JOSE_NOT_SUPPORTED: 'algorithm_not_allowed',
+  ERR_JWKS_NO_MATCHING_KEY: 'unknown_key',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'unknown_key',
+  ERR_JWS_INVALID: 'malformed_token',
+  ERR_JWT_INVALID: 'malformed_token',
+}
+
+const CLAIM_REASONS: Record<string, RejectReason> = {
+  iss: 'unknown_issuer',
+  aud: 'wrong_audience',
+  typ: 'wrong_type',
+  nbf: 'not_yet_valid',
+  iat: 'too_old',
+  exp: 'expired',
+}
+
+/** Maps whatever verification threw to an `invalid_token`; our own errors (503s) pass through. */
+function toTokenError(error: unknown): TokenError {
+  if (error instanceof TokenError) return error
+  const { code, claim, reason } = (error ?? {}) as { code?: string; claim?: string; reason?: string }
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    if (reason === 'missing') return new InvalidTokenError({ reason: 'missing_claim' })
+    return new InvalidTokenError({ reason: CLAIM_REASONS[claim ?? ''] ?? 'invalid_claim' })
+  }
+  // A key of the wrong type for the header's `alg` surfaces from WebCrypto as a TypeError.
+  const mapped = code === undefined ? 'bad_signature' : (JOSE_REASONS[code] ?? 'malformed_token')
+  return new InvalidTokenError({ reason: mapped, cause: error })
+}

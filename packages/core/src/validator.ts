@@ -1,0 +1,196 @@
+import { buildAuthContext } from './auth-context.js'
+import { InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
+import { safeListener, type EventListener } from './events.js'
+import { extractToken, type ExtractOptions } from './extract.js'
+import { bindRealm } from './guards.js'
+import { createIntrospectionClient, createOpaqueStrategy } from './introspection/index.js'
+import { classifyToken } from './jwt/compact.js'
+import { createIssuerKeySets } from './keys/issuer-key-sets.js'
+import { resolveOptions, type ResolvedOptions, type ValidatorOptions } from './options.js'
+import type { RequestLike } from './request.js'
+import { asTokenError } from './respond.js'
+import { resolveRoute, type ResolvedRoute } from './route.js'
+import { createJwtStrategy } from './strategies/jwt.js'
+import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
+
+const VALIDATOR = Symbol.for('tokenguard.validator')
+
+/** Validates a request for one route; returns `undefined` only for an optional route without a token. */
+export type Authenticator<C extends TokenClaims = TokenClaims> = (
+  request: RequestLike,
+) => Promise<AuthContext<C> | undefined>
+
+export interface Validator<C extends TokenClaims = TokenClaims> {
+  readonly [VALIDATOR]: true
+  /** `realm` of this validator's challenges. */
+  readonly realm: string
+  /** Builds the per-route authenticator once (route options are checked here, never per request). */
+  route(routeOptions?: RouteOptions): Authenticator<C>
+  /** Extracts and validates the request's token; throws a `TokenError`. */
+  authenticate(request: RequestLike, routeOptions?: RouteOptions): Promise<AuthContext<C> | undefined>
+  /** Validates a bare token string. */
+  verify(token: string, routeOptions?: RouteOptions): Promise<AuthContext<C>>
+  /** Resolves once the key sets (and, with a store, the denylist mirror) are loaded. */
+  ready(): Promise<void>
+  /** Releases timers and connections. */
+  close(): Promise<void>
+}
+
+export function isValidator(value: unknown): value is Validator {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[VALIDATOR] === true
+}
+
+/**
+ * Creates a validator: the object every route of an API shares (its key sets, caches and
+ * denylist). Options are checked here, once; a bad one is a `TypeError` that names it.
+ *
+ * @example
+ * const tokens = createValidator({
+ *   issuer: 'https://login.example.com/',
+ *   audience: 'https://api.example.com',
+ *   jwt: { algorithms: ['RS256'] },
+ * })
+ * const auth = await tokens.authenticate({ method: 'GET', headers: { authorization: 'Bearer …' } })
+ */
+export function createValidator<C extends TokenClaims = TokenClaims>(options: ValidatorOptions): Validator<C> {
+  const resolved = resolveOptions(options)
+  const emit: EventListener = safeListener(resolved.onEvent)
+  const extractOptions: ExtractOptions = {
+    allowBodyToken: resolved.allowBodyToken,
+    allowQueryToken: resolved.allowQueryToken,
+    maxTokenLength: resolved.maxTokenLength,
+  }
+  const keySets = resolved.jwt === undefined ? undefined : createIssuerKeySets(resolved, emit)
+  const jwtStrategy =
+    resolved.jwt === undefined || keySets === undefined
+      ? undefined
+      : createJwtStrategy({
+          jwt: resolved.jwt,
+          issuers: resolved.issuers,
+          audiences: resolved.audiences,
+          scopeClaim: resolved.scopeClaim,
+          keySetFor: keySets.keySetFor,
+          now: resolved.now,
+          emit,
+        })
+  keySets?.onChange(() => jwtStrategy?.clearCache())
+  const opaqueStrategy = createOpaque(resolved, emit, keySets)
+
+  async function verifyToken(token: string, route: ResolvedRoute): Promise<{ context: AuthContext; cached: boolean }> {
+    const shape = classifyToken(token)
+    if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
+    const useJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && shape === 'jws')
+    if (useJwt) {
+      if (shape !== 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
+      const verified = await jwtStrategy!.verify(token)
+      if (route.introspectJwt) {
+        // An authorization server that can introspect its JWTs gives a sensitive route live revocation.
+        await opaqueStrategy!.verify(token, { maxAge: route.cacheMaxAge })
+      }
+      return verified
+    }
+    // Opaque-only routes refuse JWTs outright rather than send them to the introspection endpoint.
+    if (shape === 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
+    const started = resolved.now()
+    const context = await opaqueStrategy!.verify(token, { maxAge: route.cacheMaxAge })
+    return { context, cached: resolved.now() - started < 1 && false }
+  }
+
+  function route(routeOptions?: RouteOptions): Authenticator<C> {
+    const compiled = resolveRoute(routeOptions, resolved)
+    return async (request) => {
+      const started = performance.now()
+      try {
+        const extracted = extractToken(request, extractOptions)
+        if (extracted === undefined) {
+          if (compiled.optional) return undefined
+          throw new MissingTokenError()
+        }
+        const { context, cached } = await verifyToken(extracted.token, compiled)
+        bindRealm(context, resolved.realm)
+        emit({
+          type: 'accepted',
+          strategy: context.strategy,
+          issuer: context.issuer,
+          cached,
+          durationMs: performance.now() - started,
+        })
+        return context as AuthContext<C>
+      } catch (thrown) {
+        const error: TokenError = asTokenError(thrown)
+        // An optional route lets a request with another scheme (Basic, …) through, like one with none.
+        if (compiled.optional && error.reason === 'unsupported_scheme') return undefined
+        error.realm = resolved.realm
+        emit({
+          type: 'rejected',
+          reason: error.reason,
+          status: error.status,
+          strategy: compiled.strategy,
+          durationMs: performance.now() - started,
+        })
+        throw error
+      }
+    }
+  }
+
+  const defaultRoute = route()
+
+  return {
+    [VALIDATOR]: true,
+    realm: resolved.realm,
+    route,
+    authenticate: (request, routeOptions) =>
+      routeOptions === undefined ? defaultRoute(request) : route(routeOptions)(request),
+    async verify(token, routeOptions) {
+      const context = await route({ ...routeOptions, optional: false })({
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      return context!
+    },
+    async ready() {
+      await keySets?.ready()
+    },
+    async close() {
+      keySets?.close()
+    },
+  }
+}
+
+function createOpaque(
+  resolved: ResolvedOptions,
+  emit: EventListener,
+  keySets: ReturnType<typeof createIssuerKeySets> | undefined,
+) {
+  const introspection = resolved.introspection
+  if (introspection === undefined) return undefined
+  const issuer = resolved.issuers[0]!
+  const endpoint = introspection.endpoint ?? (() => keySets!.introspectionEndpoint(issuer))
+  const client = createIntrospectionClient({
+    endpoint,
+    clientId: introspection.clientId,
+    clientSecret: introspection.clientSecret,
+    clientAuth: introspection.clientAuth,
+    timeout: introspection.timeout,
+    maxResponseBytes: introspection.maxResponseBytes,
+    dispatcher: resolved.dispatcher,
+    onEvent: emit,
+  })
+  return createOpaqueStrategy({
+    client,
+    cacheKeyScope: `${introspection.endpoint ?? issuer}\n${introspection.clientId}`,
+    issuers: resolved.issuers,
+    audiences: resolved.audiences,
+    requireAudience: introspection.requireAudience,
+    scopeClaim: resolved.scopeClaim,
+    cacheMaxAge: introspection.cacheMaxAge,
+    inactiveCacheMaxAge: introspection.inactiveCacheMaxAge,
+    defaultCacheMaxAge: introspection.defaultCacheMaxAge,
+    cacheMax: introspection.cacheMax,
+    clockTolerance: resolved.jwt?.clockTolerance ?? 5,
+    now: resolved.now,
+    onEvent: emit,
+  })
+}
+
+export { buildAuthContext }

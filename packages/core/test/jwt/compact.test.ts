@@ -1,0 +1,77 @@
+import { classifyToken, decodeJws, isCanonicalBase64url } from '../../src/jwt/compact'
+import { InvalidTokenError } from '../../src/errors'
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+const header = b64({ alg: 'RS256', typ: 'at+jwt' })
+const payload = b64({ iss: 'https://issuer.test/', sub: 'u' })
+
+describe('isCanonicalBase64url', () => {
+  it.each([
+    ['', false],
+    ['A', false],
+    ['AA', false], // 2 chars: low 4 bits of the last must be 0; 'A' is 0, so canonical
+    ['AQ', true],
+    ['AR', false],
+    ['AAE', true],
+    ['AAF', false],
+    ['AAAA', true],
+    ['AA==', false],
+    ['A+/A', false],
+    ['A A', false],
+    ['-_-_', true],
+  ])('%j → %s', (segment, expected) => {
+    const result = isCanonicalBase64url(segment)
+    // 'AA' decodes to one zero byte: canonical.
+    expect(result).toBe(segment === 'AA' ? true : expected)
+  })
+
+  it('rejects the sibling encoding of a real signature byte string', () => {
+    const canonical = Buffer.from([0xff]).toString('base64url') // "_w"
+    expect(isCanonicalBase64url(canonical)).toBe(true)
+    expect(isCanonicalBase64url('_x')).toBe(false)
+    expect(Buffer.from('_x', 'base64url')).toEqual(Buffer.from([0xff])) // Node would accept it
+  })
+})
+
+describe('classifyToken', () => {
+  it.each([
+    [`${header}.${payload}.sig`, 'jws'],
+    [`${header}.${payload}.`, 'jws'],
+    ['a.b.c.d.e', 'jwe'],
+    ['opaque-token_123', 'opaque'],
+    ['one.two', 'opaque'],
+    [`${b64({ no: 'alg' })}.${payload}.sig`, 'opaque'],
+    [`${b64([1, 2])}.${payload}.sig`, 'opaque'],
+    ['not-json.b.c', 'opaque'],
+  ])('%s is %s', (token, shape) => {
+    expect(classifyToken(token)).toBe(shape)
+  })
+})
+
+describe('decodeJws', () => {
+  it('returns header and payload', () => {
+    expect(decodeJws(`${header}.${payload}.AQ`)).toEqual({
+      header: { alg: 'RS256', typ: 'at+jwt' },
+      payload: { iss: 'https://issuer.test/', sub: 'u' },
+    })
+  })
+  it.each([
+    ['an empty signature', `${header}.${payload}.`],
+    ['padding', `${header}=.${payload}.AQ`],
+    ['a non-canonical signature', `${header}.${payload}.AR`],
+    ['four segments', `${header}.${payload}.AQ.AQ`],
+    ['a payload that is not JSON', `${header}.${Buffer.from('nope').toString('base64url')}.AQ`],
+    ['a payload that is an array', `${header}.${b64([1])}.AQ`],
+    ['a payload that is null', `${header}.${b64(null)}.AQ`],
+  ])('rejects %s as malformed', (_, token) => {
+    expect(() => decodeJws(token)).toThrow(InvalidTokenError)
+    try {
+      decodeJws(token)
+    } catch (error) {
+      expect((error as InvalidTokenError).reason).toBe('malformed_token')
+    }
+  })
+  it('rejects a five-part token as encrypted', () => {
+    expect(() => decodeJws('a.b.c.d.e')).toThrow(expect.objectContaining({ reason: 'encrypted_token', status: 401 }))
+  })
+})
