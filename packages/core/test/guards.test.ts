@@ -1,0 +1,75 @@
+import { bindRealm, requireAnyScope, requireClaims, requireScopes } from '../src/guards'
+import { buildAuthContext } from '../src/auth-context'
+import type { TokenError } from '../src/errors'
+
+const auth = buildAuthContext('jwt', 't', { sub: 'alice', scope: 'items:read items:write', tenant: 'acme' }, undefined)
+bindRealm(auth, 'api')
+
+function outcome(run: () => void): { status: number; code?: string; header?: string } | 'pass' {
+  try {
+    run()
+    return 'pass'
+  } catch (thrown) {
+    const error = thrown as TokenError
+    return { status: error.status, code: error.code, header: error.headers['WWW-Authenticate'] }
+  }
+}
+
+describe('requireScopes', () => {
+  it('passes when every scope is granted', () => {
+    expect(outcome(() => requireScopes('items:read', 'items:write')(auth))).toBe('pass')
+  })
+  it('answers 403 naming every required scope when one is missing', () => {
+    expect(outcome(() => requireScopes('items:read', 'admin')(auth))).toEqual({
+      status: 403,
+      code: 'insufficient_scope',
+      header:
+        'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="items:read admin"',
+    })
+  })
+  it('answers 401 without error code when no token was accepted', () => {
+    expect(outcome(() => requireScopes('items:read')(undefined))).toMatchObject({ status: 401, code: undefined })
+  })
+  it.each([[[]], [['has space']], [['quote"']], [[42]]])('refuses bad arguments %j at construction', (scopes) => {
+    expect(() => requireScopes(...(scopes as string[]))).toThrow(TypeError)
+  })
+})
+
+describe('requireAnyScope', () => {
+  it('passes with one of them', () => {
+    expect(outcome(() => requireAnyScope('admin', 'items:write')(auth))).toBe('pass')
+  })
+  it('answers 403 with all the alternatives', () => {
+    expect(outcome(() => requireAnyScope('admin', 'root')(auth))).toMatchObject({
+      status: 403,
+      header: expect.stringContaining('scope="admin root"'),
+    })
+  })
+  it('refuses an empty list', () => {
+    expect(() => requireAnyScope()).toThrow(TypeError)
+  })
+})
+
+describe('requireClaims', () => {
+  it('passes when the check returns true', () => {
+    expect(outcome(() => requireClaims((claims) => claims.tenant === 'acme')(auth))).toBe('pass')
+  })
+  it.each([false, undefined, 'yes', 1])('answers 401 invalid_token when the check returns %p', (result) => {
+    expect(outcome(() => requireClaims(() => result as boolean)(auth))).toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+      header: expect.stringContaining('realm="api"'),
+    })
+  })
+  it('gives the check the claims and the context', () => {
+    const seen: unknown[] = []
+    requireClaims((claims, context) => {
+      seen.push(claims.sub, context.subject)
+      return true
+    })(auth)
+    expect(seen).toEqual(['alice', 'alice'])
+  })
+  it('refuses a non-function', () => {
+    expect(() => requireClaims('x' as never)).toThrow(TypeError)
+  })
+})
