@@ -5,7 +5,7 @@ import { extractToken, type ExtractOptions } from './extract.js'
 import { bindRealm } from './guards.js'
 import { createIntrospectionClient, createOpaqueStrategy } from './introspection/index.js'
 import { classifyToken } from './jwt/compact.js'
-import { createIssuerKeySets } from './keys/issuer-key-sets.js'
+import { createIssuerKeySets, createIssuerMetadata, type IssuerMetadata } from './keys/issuer-key-sets.js'
 import { resolveOptions, type ResolvedOptions, type ValidatorOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { asTokenError } from './respond.js'
@@ -60,7 +60,8 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
     allowQueryToken: resolved.allowQueryToken,
     maxTokenLength: resolved.maxTokenLength,
   }
-  const keySets = resolved.jwt === undefined ? undefined : createIssuerKeySets(resolved, emit)
+  const metadata = createIssuerMetadata(resolved, emit)
+  const keySets = resolved.jwt === undefined ? undefined : createIssuerKeySets(resolved, emit, metadata)
   const jwtStrategy =
     resolved.jwt === undefined || keySets === undefined
       ? undefined
@@ -74,7 +75,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
           emit,
         })
   keySets?.onChange(() => jwtStrategy?.clearCache())
-  const opaqueStrategy = createOpaque(resolved, emit, keySets)
+  const opaqueStrategy = createOpaque(resolved, emit, metadata)
 
   async function verifyToken(token: string, route: ResolvedRoute): Promise<{ context: AuthContext; cached: boolean }> {
     const shape = classifyToken(token)
@@ -160,12 +161,12 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
 function createOpaque(
   resolved: ResolvedOptions,
   emit: EventListener,
-  keySets: ReturnType<typeof createIssuerKeySets> | undefined,
+  metadata: IssuerMetadata,
 ) {
   const introspection = resolved.introspection
   if (introspection === undefined) return undefined
   const issuer = resolved.issuers[0]!
-  const endpoint = introspection.endpoint ?? (() => keySets!.introspectionEndpoint(issuer))
+  const endpoint = introspection.endpoint ?? (() => metadata.introspectionEndpoint(issuer))
   const client = createIntrospectionClient({
     endpoint,
     clientId: introspection.clientId,

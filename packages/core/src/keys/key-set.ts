@@ -1,7 +1,7 @@
-import type { JWSHeaderParameters } from 'jose'
+import type { CryptoKey, JWSHeaderParameters, KeyObject } from 'jose'
 
 /** A verification key as jose accepts it. */
-export type VerificationKey = CryptoKey | Uint8Array
+export type VerificationKey = CryptoKey | KeyObject | Uint8Array
 
 /**
  * Where the JWT strategy gets its keys. One per trusted issuer (or one shared, for a given

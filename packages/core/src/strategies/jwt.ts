@@ -98,7 +98,7 @@ const JOSE_REASONS: Record<string, RejectReason> = {
   ERR_JWT_EXPIRED: 'expired',
   ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'bad_signature',
   ERR_JOSE_ALG_NOT_ALLOWED: 'algorithm_not_allowed',
-  ERR_JOSE_NOT_SUPPORTED: 'algorithm_not_allowed',
+  ERR_JOSE_NOT_SUPPORTED: 'malformed_token',
   ERR_JWKS_NO_MATCHING_KEY: 'unknown_key',
   ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'unknown_key',
   ERR_JWS_INVALID: 'malformed_token',
@@ -120,6 +120,7 @@ function toTokenError(error: unknown): TokenError {
   const { code, claim, reason } = (error ?? {}) as { code?: string; claim?: string; reason?: string }
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
     if (reason === 'missing') return new InvalidTokenError({ reason: 'missing_claim' })
+    if (reason !== 'check_failed') return new InvalidTokenError({ reason: 'invalid_claim' })
     return new InvalidTokenError({ reason: CLAIM_REASONS[claim ?? ''] ?? 'invalid_claim' })
   }
   // A key of the wrong type for the header's `alg` surfaces from WebCrypto as a TypeError.
