@@ -1,0 +1,5 @@
+// @tokenguard/test-support: never built; consumed from source by tests, the demo and the bench.
+export * from './auth-server'
+export * from './memory-adapter'
+export * from './redis-server'
+export * from './free-port'
