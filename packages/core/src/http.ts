@@ -54,6 +54,8 @@ export async function httpRequest(url: string, init: HttpRequest): Promise<HttpR
     })
     const declared = Number(response.headers['content-length'])
     if (Number.isFinite(declared) && declared > init.maxBytes) {
+      // Nothing reads this body: without a listener, undici's abort error would crash the process.
+      response.body.on('error', () => {})
       response.body.destroy()
       throw new HttpFailure(`response larger than ${init.maxBytes} bytes`, 'too_large')
     }

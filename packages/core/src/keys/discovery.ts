@@ -62,7 +62,12 @@ export class MetadataError extends Error {
 export function metadataUrls(issuer: string): [rfc8414: string, openid: string] {
   const url = URL.canParse(issuer) ? new URL(issuer) : undefined
   // RFC 8414 §2: the issuer is an https URL with no query or fragment (http allowed for loopback tests).
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+  if (
+    url === undefined ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search ||
+    url.hash
+  ) {
     throw new TypeError('issuer must be an http(s) URL without query or fragment')
   }
   const path = url.pathname.replace(/\/$/, '')
@@ -79,7 +84,8 @@ function documentProblem(document: Record<string, unknown>, issuer: string): str
   if (document.issuer !== issuer) return 'issuer in the document does not match the configured issuer'
   for (const member of URL_MEMBERS) {
     const value = document[member]
-    if (value !== undefined && (typeof value !== 'string' || !URL.canParse(value))) return `"${member}" is not a URL`
+    if (value !== undefined && (typeof value !== 'string' || !URL.canParse(value)))
+      return `"${member}" is not a URL`
   }
   return undefined
 }
@@ -94,7 +100,10 @@ function documentProblem(document: Record<string, unknown>, issuer: string): str
  * metadata.jwks_uri // 'https://login.example.com/jwks'
  * ```
  */
-export async function discoverMetadata(issuer: string, options: DiscoveryOptions): Promise<AuthorizationServerMetadata> {
+export async function discoverMetadata(
+  issuer: string,
+  options: DiscoveryOptions,
+): Promise<AuthorizationServerMetadata> {
   const emit = safeListener(options.onEvent)
   const attempts: MetadataAttempt[] = []
   for (const url of metadataUrls(issuer)) {

@@ -1,4 +1,11 @@
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWSHeaderParameters, type LocalJWKSet } from 'jose'
+import {
+  createLocalJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWK,
+  type JWSHeaderParameters,
+  type LocalJWKSet,
+} from 'jose'
 import { InvalidTokenError } from '../errors.js'
 import type { KeySet, VerificationKey } from './key-set.js'
 
@@ -37,13 +44,19 @@ export function jwkProblem(jwk: unknown): string | undefined {
 
 /** Checks `jwt.algorithms` once: a non-empty list, never `none` or a shared-secret (HS*) algorithm. */
 export function checkAlgorithms(algorithms: unknown): readonly string[] {
-  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => typeof a === 'string')) {
+  if (
+    !Array.isArray(algorithms) ||
+    algorithms.length === 0 ||
+    !algorithms.every((a) => typeof a === 'string')
+  ) {
     throw new TypeError('jwt.algorithms must be a non-empty array of JWS algorithm names')
   }
   for (const alg of algorithms as string[]) {
     // RFC 8725 §3.1 and §3.2: pin asymmetric algorithms; `none` and HMAC have no place with public keys.
     if (alg === 'none' || alg.startsWith('HS')) {
-      throw new TypeError(`jwt.algorithms must not contain "${alg}": only asymmetric algorithms verify with a key set`)
+      throw new TypeError(
+        `jwt.algorithms must not contain "${alg}": only asymmetric algorithms verify with a key set`,
+      )
     }
   }
   return [...(algorithms as string[])]

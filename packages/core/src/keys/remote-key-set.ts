@@ -54,7 +54,11 @@ function duration(name: string, value: unknown, fallback: number, min = 1): numb
 }
 
 /** Turns a response into a key set, or throws why it is not one. Unusable members are skipped. */
-async function parseKeySet(status: number, text: string, maxKeys: number): Promise<Omit<Snapshot, 'fetchedAt'>> {
+async function parseKeySet(
+  status: number,
+  text: string,
+  maxKeys: number,
+): Promise<Omit<Snapshot, 'fetchedAt'>> {
   if (status !== 200) throw new Error(`unexpected status ${status}`)
   const body = parseJsonObject(text)
   if (body === undefined) throw new Error('response is not a JSON object')
@@ -77,7 +81,11 @@ async function parseKeySet(status: number, text: string, maxKeys: number): Promi
     }
   }
   // An empty set is a valid answer: every token then fails with unknown_key (401), not 503.
-  return { select: createLocalJWKSet({ keys: usable }), fingerprint: prints.sort().join(','), keys: usable.length }
+  return {
+    select: createLocalJWKSet({ keys: usable }),
+    fingerprint: prints.sort().join(','),
+    keys: usable.length,
+  }
 }
 
 /**
@@ -97,7 +105,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
   const { jwksUri } = options
   if (typeof jwksUri === 'string') {
     const protocol = URL.canParse(jwksUri) ? new URL(jwksUri).protocol : ''
-    if (protocol !== 'https:' && protocol !== 'http:') throw new TypeError('jwt.jwksUri must be an http(s) URL')
+    if (protocol !== 'https:' && protocol !== 'http:')
+      throw new TypeError('jwt.jwksUri must be an http(s) URL')
   } else if (typeof jwksUri !== 'function') {
     throw new TypeError('jwt.jwksUri must be a URL string or a function returning one')
   }
@@ -129,11 +138,20 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
         maxBytes,
         dispatcher: options.dispatcher,
       })
-      const next: Snapshot = { ...(await parseKeySet(response.status, response.text, maxKeys)), fetchedAt: now() }
+      const next: Snapshot = {
+        ...(await parseKeySet(response.status, response.text, maxKeys)),
+        fetchedAt: now(),
+      }
       const changed = current !== undefined && current.fingerprint !== next.fingerprint
       current = next
       lastError = undefined
-      emit({ type: 'keys_fetch', url, outcome: 'ok', durationMs: performance.now() - started, keys: next.keys })
+      emit({
+        type: 'keys_fetch',
+        url,
+        outcome: 'ok',
+        durationMs: performance.now() - started,
+        keys: next.keys,
+      })
       if (changed) {
         for (const listener of listeners) {
           try {
@@ -183,13 +201,18 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
   async function usableSnapshot(): Promise<Snapshot> {
     if (current !== undefined && now() - current.fetchedAt < cacheMaxAge) return current
     if (inFlight !== undefined) await inFlight
-    else if (attemptAt === undefined || lastError === undefined || now() - attemptAt >= cooldown) await refresh()
+    else if (attemptAt === undefined || lastError === undefined || now() - attemptAt >= cooldown)
+      await refresh()
     if (current !== undefined && now() - current.fetchedAt < cacheMaxAge + staleIfError) return current
     throw unavailable()
   }
 
   return {
     async getKey(header) {
+      // Checked before any fetch, so a forged header cannot make us fetch anything.
+      if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
+        throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
+      }
       const snapshot = await usableSnapshot()
       try {
         return await selectKey(snapshot.select, algorithms, header)

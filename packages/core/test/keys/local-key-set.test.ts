@@ -4,7 +4,11 @@ import { createLocalKeySet } from '../../src/keys/local-key-set.js'
 
 async function keyPair(alg: 'RS256' | 'ES256' | 'EdDSA', kid: string) {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
-  return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg }, privateJwk: await exportJWK(privateKey) }
+  return {
+    privateKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg },
+    privateJwk: await exportJWK(privateKey),
+  }
 }
 
 describe('createLocalKeySet', () => {
@@ -13,7 +17,11 @@ describe('createLocalKeySet', () => {
   let ed: Awaited<ReturnType<typeof keyPair>>
 
   beforeAll(async () => {
-    ;[rs, es, ed] = await Promise.all([keyPair('RS256', 'rs'), keyPair('ES256', 'es'), keyPair('EdDSA', 'ed')])
+    ;[rs, es, ed] = await Promise.all([
+      keyPair('RS256', 'rs'),
+      keyPair('ES256', 'es'),
+      keyPair('EdDSA', 'ed'),
+    ])
   })
 
   const algorithms = ['RS256', 'ES256', 'EdDSA']
@@ -58,12 +66,15 @@ describe('createLocalKeySet', () => {
     await expect(keys.getKey({ alg: 'RS256', kid: 'rs' })).rejects.toMatchObject({ reason: 'unknown_key' })
   })
 
-  it.each([['HS256'], ['none'], ['PS256'], [undefined]])('rejects header alg %s not in the allowlist', async (alg) => {
-    const keys = createLocalKeySet({ keys: [rs.publicJwk] }, { algorithms })
-    await expect(keys.getKey({ alg, kid: 'rs' } as { alg: string })).rejects.toMatchObject({
-      reason: 'algorithm_not_allowed',
-    })
-  })
+  it.each([['HS256'], ['none'], ['PS256'], [undefined]])(
+    'rejects header alg %s not in the allowlist',
+    async (alg) => {
+      const keys = createLocalKeySet({ keys: [rs.publicJwk] }, { algorithms })
+      await expect(keys.getKey({ alg, kid: 'rs' } as { alg: string })).rejects.toMatchObject({
+        reason: 'algorithm_not_allowed',
+      })
+    },
+  )
 
   it('ignores keys whose use is not sig', async () => {
     const keys = createLocalKeySet({ keys: [{ ...rs.publicJwk, use: 'enc' }] }, { algorithms })
@@ -96,6 +107,8 @@ describe('createLocalKeySet', () => {
     ['HS256', ['RS256', 'HS256']],
     ['none', ['none']],
   ])('refuses jwt.algorithms %s', (_, value) => {
-    expect(() => createLocalKeySet({ keys: [] }, { algorithms: value as string[] })).toThrow(/jwt\.algorithms/)
+    expect(() => createLocalKeySet({ keys: [] }, { algorithms: value as string[] })).toThrow(
+      /jwt\.algorithms/,
+    )
   })
 })

@@ -69,7 +69,11 @@ let first: Awaited<ReturnType<typeof keyPair>>
 let second: Awaited<ReturnType<typeof keyPair>>
 let ed: Awaited<ReturnType<typeof keyPair>>
 beforeAll(async () => {
-  ;[first, second, ed] = await Promise.all([keyPair('ES256', 'k1'), keyPair('RS256', 'k2'), keyPair('EdDSA', 'k3')])
+  ;[first, second, ed] = await Promise.all([
+    keyPair('ES256', 'k1'),
+    keyPair('RS256', 'k2'),
+    keyPair('EdDSA', 'k3'),
+  ])
 })
 
 const algorithms = ['RS256', 'ES256', 'EdDSA']
@@ -101,7 +105,8 @@ function remote(options: Partial<RemoteKeySetOptions> = {}) {
   })
 }
 
-const fetches = () => events.filter((e): e is Extract<TokenEvent, { type: 'keys_fetch' }> => e.type === 'keys_fetch')
+const fetches = () =>
+  events.filter((e): e is Extract<TokenEvent, { type: 'keys_fetch' }> => e.type === 'keys_fetch')
 const randomKid = () => `random-${Math.random().toString(36).slice(2)}`
 
 describe('createRemoteKeySet: loading', () => {
@@ -119,7 +124,9 @@ describe('createRemoteKeySet: loading', () => {
 
   it('shares one fetch among 20 concurrent callers on a cold set', async () => {
     const keys = remote()
-    const results = await Promise.all(Array.from({ length: 20 }, () => keys.getKey({ alg: 'ES256', kid: 'k1' })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => keys.getKey({ alg: 'ES256', kid: 'k1' })),
+    )
     expect(results).toHaveLength(20)
     expect(endpoint.hits).toBe(1)
   })
@@ -163,14 +170,19 @@ describe('createRemoteKeySet: loading', () => {
     endpoint.behaviour = { kind: 'json', body }
     const keys = remote()
     await expect(keys.getKey({ alg: 'ES256', kid: 'k1' })).resolves.toBeDefined()
-    await expect(keys.getKey({ alg: 'ES256', kid: 'private' })).rejects.toMatchObject({ reason: 'unknown_key' })
+    await expect(keys.getKey({ alg: 'ES256', kid: 'private' })).rejects.toMatchObject({
+      reason: 'unknown_key',
+    })
     await expect(keys.getKey({ alg: 'RS256', kid: 'enc' })).rejects.toMatchObject({ reason: 'unknown_key' })
     expect(fetches()[0]).toMatchObject({ outcome: 'ok', keys: 1 })
   })
 
   it('refuses a header algorithm outside the allowlist without fetching', async () => {
     const keys = remote({ algorithms: ['ES256'] })
-    await expect(keys.getKey({ alg: 'RS256', kid: 'k2' })).rejects.toMatchObject({ reason: 'algorithm_not_allowed' })
+    await expect(keys.getKey({ alg: 'RS256', kid: 'k2' })).rejects.toMatchObject({
+      reason: 'algorithm_not_allowed',
+    })
+    expect(endpoint.hits).toBe(0)
   })
 
   it('keeps working when the event listener throws', async () => {
@@ -204,7 +216,9 @@ describe('createRemoteKeySet: rotation and cooldown', () => {
     await keys.ready()
     clock += cooldown // the issuer rotates some time after our last fetch
     endpoint.behaviour = { kind: 'json', body: { keys: [first.jwk, second.jwk] } }
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k2' }).sign(second.privateKey)
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'k2' })
+      .sign(second.privateKey)
     await expect(jwtVerify(token, (header) => keys.getKey(header), { algorithms })).resolves.toBeDefined()
     expect(endpoint.hits).toBe(2)
     expect(changed).toHaveBeenCalledTimes(1)
@@ -225,7 +239,8 @@ describe('createRemoteKeySet: rotation and cooldown', () => {
     const keys = remote({ cooldown })
     await keys.ready()
     clock += cooldown
-    const flood = () => Promise.allSettled(Array.from({ length: 100 }, () => keys.getKey({ alg: 'ES256', kid: randomKid() })))
+    const flood = () =>
+      Promise.allSettled(Array.from({ length: 100 }, () => keys.getKey({ alg: 'ES256', kid: randomKid() })))
 
     const results = await flood()
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof InvalidTokenError)).toBe(true)
@@ -331,7 +346,11 @@ describe('createRemoteKeySet: failures', () => {
     clock += 10 * SECOND
     await expect(keys.getKey({ alg: 'ES256', kid: 'k1' })).rejects.toMatchObject({ retryAfter: 20 })
     expect(endpoint.hits).toBe(1)
-    expect(fetches()[0]).toMatchObject({ outcome: 'error', staleServed: false, error: 'unexpected status 503' })
+    expect(fetches()[0]).toMatchObject({
+      outcome: 'error',
+      staleServed: false,
+      error: 'unexpected status 503',
+    })
   })
 
   it('answers 503 (not 401) for an unknown kid while the endpoint is failing', async () => {
