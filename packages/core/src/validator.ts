@@ -92,9 +92,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
     }
     // Opaque-only routes refuse JWTs outright rather than send them to the introspection endpoint.
     if (shape === 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
-    const started = resolved.now()
-    const context = await opaqueStrategy!.verify(token, { maxAge: route.cacheMaxAge })
-    return { context, cached: resolved.now() - started < 1 && false }
+    return opaqueStrategy!.verifyDetailed(token, { maxAge: route.cacheMaxAge })
   }
 
   function route(routeOptions?: RouteOptions): Authenticator<C> {
@@ -179,6 +177,7 @@ function createOpaque(
   })
   return createOpaqueStrategy({
     client,
+    // A discovered endpoint is unknown here; the issuer names it just as uniquely.
     cacheKeyScope: `${introspection.endpoint ?? issuer}\n${introspection.clientId}`,
     issuers: resolved.issuers,
     audiences: resolved.audiences,

@@ -13,7 +13,7 @@ describe('parseScopes', () => {
     [{}, undefined, []],
     [{ scope: 42 }, undefined, []],
   ])('%j with claim %s → %j', (claims, claim, expected) => {
-    expect(parseScopes(claims, claim)).toEqual(expected)
+    expect(parseScopes(claims as never, claim)).toEqual(expected)
   })
 })
 

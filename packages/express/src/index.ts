@@ -17,10 +17,14 @@ import {
 
 export * from '@tokenguard/core'
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** Set by `requireToken` once the token is accepted; undefined on an optional route without a token. */
-    auth?: AuthContext
+// Express's Request extends the global `Express.Request`; merging there needs no types import path.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `requireToken` once the token is accepted; undefined on an optional route without a token. */
+      auth?: AuthContext
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import express, { type ErrorRequestHandler } from 'express'
 import request from 'supertest'
-import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose'
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import { Agent } from 'undici'
 import { createValidator, requireAnyScope, requireClaims, requireScopes, requireToken, TokenError } from '../src/index'
 

@@ -55,7 +55,9 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
   const { clientId, clientSecret, clientAuth, timeout, maxResponseBytes, dispatcher } = options
   const emit = safeListener(options.onEvent)
   const resolveEndpoint =
-    typeof options.endpoint === 'string' ? constant(options.endpoint) : (options.endpoint as () => Promise<string>)
+    typeof options.endpoint === 'string'
+      ? constant(options.endpoint)
+      : (options.endpoint as () => Promise<string>)
 
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -71,7 +73,13 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
   async function introspect(token: string): Promise<Record<string, unknown>> {
     const started = performance.now()
     const fail = (error: string, cause?: unknown): UnavailableError => {
-      emit({ type: 'introspection', outcome: 'error', durationMs: performance.now() - started, coalesced: false, error })
+      emit({
+        type: 'introspection',
+        outcome: 'error',
+        durationMs: performance.now() - started,
+        coalesced: false,
+        error,
+      })
       return new UnavailableError({ reason: 'introspection_unavailable', retryAfter: RETRY_AFTER, cause })
     }
 
@@ -81,7 +89,13 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     } catch (error) {
       // A discovery outage is already a typed 503; anything else becomes one.
       if (error instanceof TokenError) {
-        emit({ type: 'introspection', outcome: 'error', durationMs: performance.now() - started, coalesced: false, error: 'endpoint discovery failed' })
+        emit({
+          type: 'introspection',
+          outcome: 'error',
+          durationMs: performance.now() - started,
+          coalesced: false,
+          error: 'endpoint discovery failed',
+        })
         throw error
       }
       throw fail('endpoint discovery failed', error)
@@ -107,7 +121,10 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
       })
     } catch (error) {
       const kind = error instanceof HttpFailure ? error.kind : 'network'
-      throw fail(kind === 'timeout' ? 'timeout' : kind === 'too_large' ? 'response too large' : 'network error', error)
+      throw fail(
+        kind === 'timeout' ? 'timeout' : kind === 'too_large' ? 'response too large' : 'network error',
+        error,
+      )
     }
 
     // RFC 7662 §2.3: a 401 means *our* credentials were refused. That is a misconfiguration of
@@ -147,14 +164,16 @@ function constant(value: string): () => Promise<string> {
 
 function checkOptions(options: IntrospectionClientOptions): void {
   const name = 'createIntrospectionClient'
-  if (options === null || typeof options !== 'object') throw new TypeError(`${name}: options must be an object`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${name}: options must be an object`)
   const { endpoint, clientId, clientSecret, clientAuth, timeout, maxResponseBytes } = options
   if (typeof endpoint === 'string') {
     if (!URL.canParse(endpoint)) throw new TypeError(`${name}: \`endpoint\` must be a URL`)
   } else if (typeof endpoint !== 'function') {
     throw new TypeError(`${name}: \`endpoint\` must be a URL or a function resolving one`)
   }
-  if (typeof clientId !== 'string' || clientId === '') throw new TypeError(`${name}: \`clientId\` must be a non-empty string`)
+  if (typeof clientId !== 'string' || clientId === '')
+    throw new TypeError(`${name}: \`clientId\` must be a non-empty string`)
   if (typeof clientSecret !== 'string' || clientSecret === '') {
     throw new TypeError(`${name}: \`clientSecret\` must be a non-empty string`)
   }

@@ -1,5 +1,5 @@
 import { KeyObject, createSign } from 'node:crypto'
-import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose'
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose'
 
 export const ISSUER = 'https://issuer.test/'
 export const AUDIENCE = 'https://api.test'

@@ -1,0 +1,244 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Agent } from 'undici'
+import { InvalidTokenError, UnavailableError } from '../../src/errors.js'
+import type { TokenEvent } from '../../src/events.js'
+import { createIntrospectionClient, type IntrospectionClientOptions } from '../../src/introspection/client.js'
+
+/** What the stub authorization server received for one request. */
+interface Received {
+  headers: IncomingHttpHeaders
+  body: URLSearchParams
+}
+
+type Answer = (res: ServerResponse) => void
+
+/** A real introspection endpoint on 127.0.0.1 that records requests and answers as told. */
+let server: Server
+let endpoint: string
+let received: Received[]
+let answer: Answer
+const agent = new Agent()
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      received.push({
+        headers: req.headers,
+        body: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
+      })
+      answer(res)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`
+})
+
+afterAll(async () => {
+  await agent.close()
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+beforeEach(() => {
+  received = []
+  events = []
+  answer = reply(200, 'application/json', JSON.stringify({ active: true, sub: 'alice' }))
+})
+
+let events: TokenEvent[]
+
+function reply(status: number, type: string, body: string): Answer {
+  return (res) => {
+    res.writeHead(status, { 'content-type': type })
+    res.end(body)
+  }
+}
+
+function client(overrides: Partial<IntrospectionClientOptions> = {}) {
+  return createIntrospectionClient({
+    endpoint,
+    clientId: 'api',
+    clientSecret: 'secret',
+    clientAuth: 'client_secret_basic',
+    timeout: 2000,
+    maxResponseBytes: 4096,
+    dispatcher: agent,
+    onEvent: (event) => events.push(event),
+    ...overrides,
+  })
+}
+
+/** RFC 6749 Appendix B decoding, as a server does it. */
+const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '))
+
+describe('client authentication', () => {
+  const clientId = 'client:one'
+  const clientSecret = 'sécret wörd+/=~'
+
+  it('client_secret_basic: id and secret are form-urlencoded, then base64 (RFC 6749 §2.3.1)', async () => {
+    await client({ clientId, clientSecret }).introspect('tok-1')
+    const [request] = received
+    const expected = Buffer.from('client%3Aone:s%C3%A9cret+w%C3%B6rd%2B%2F%3D%7E').toString('base64')
+    expect(request?.headers.authorization).toBe(`Basic ${expected}`)
+    const decoded = Buffer.from(expected, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    expect([formDecode(decoded.slice(0, colon)), formDecode(decoded.slice(colon + 1))]).toEqual([
+      clientId,
+      clientSecret,
+    ])
+    expect(request?.body.has('client_id')).toBe(false)
+    expect(request?.body.has('client_secret')).toBe(false)
+  })
+
+  it('client_secret_post: credentials in the body, no Authorization header', async () => {
+    await client({ clientId, clientSecret, clientAuth: 'client_secret_post' }).introspect('tok-1')
+    const [request] = received
+    expect(request?.headers.authorization).toBeUndefined()
+    expect(request?.body.get('client_id')).toBe(clientId)
+    expect(request?.body.get('client_secret')).toBe(clientSecret)
+  })
+
+  it.each(['client_secret_basic', 'client_secret_post'] as const)(
+    '%s: a form POST with the token, an access_token hint, and Accept: application/json (RFC 7662 §2.1)',
+    async (clientAuth) => {
+      const token = 'opaque token/with+odd=chars&é'
+      await expect(client({ clientAuth }).introspect(token)).resolves.toEqual({ active: true, sub: 'alice' })
+      const [request] = received
+      expect(received).toHaveLength(1)
+      expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded')
+      expect(request?.headers.accept).toBe('application/json')
+      expect(request?.body.get('token')).toBe(token)
+      expect(request?.body.get('token_type_hint')).toBe('access_token')
+    },
+  )
+})
+
+describe('answers', () => {
+  it.each([
+    ['active', { active: true, scope: 'a b' }, 'active'],
+    ['inactive', { active: false }, 'inactive'],
+    ['"true" as a string (the strategy rejects it)', { active: 'true' }, 'inactive'],
+  ])('%s: returns the object unchanged and reports one uncoalesced event', async (_, body, outcome) => {
+    answer = reply(200, 'application/json; charset=utf-8', JSON.stringify(body))
+    await expect(client().introspect('tok')).resolves.toEqual(body)
+    expect(events).toEqual([
+      { type: 'introspection', outcome, durationMs: expect.any(Number), coalesced: false },
+    ])
+  })
+
+  it('resolves a lazy endpoint (issuer metadata) when it is needed', async () => {
+    const resolveEndpoint = jest.fn(async () => endpoint)
+    const lazy = client({ endpoint: resolveEndpoint })
+    expect(resolveEndpoint).not.toHaveBeenCalled()
+    await expect(lazy.introspect('tok')).resolves.toMatchObject({ active: true })
+    expect(resolveEndpoint).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('outages are 503 with Retry-After, never 401 and never an accept', () => {
+  const hang: Answer = () => {} // never answers; closeAllConnections ends it
+  const huge = JSON.stringify({ active: true, padding: 'x'.repeat(10_000) })
+
+  it.each<
+    [
+      string,
+      Partial<IntrospectionClientOptions> | (() => Partial<IntrospectionClientOptions>),
+      Answer,
+      string,
+    ]
+  >([
+    ['timeout', { timeout: 200 }, hang, 'timeout'],
+    ['refused connection', () => ({ endpoint: refusedEndpoint }), hang, 'network error'],
+    ['500', {}, reply(500, 'application/json', '{"error":"server_error"}'), 'unexpected status 500'],
+    ['503', {}, reply(503, 'text/plain', 'down'), 'unexpected status 503'],
+    [
+      '400 invalid_request',
+      {},
+      reply(400, 'application/json', '{"error":"invalid_request"}'),
+      'unexpected status 400',
+    ],
+    [
+      '401 (our credentials refused, RFC 7662 §2.3)',
+      {},
+      reply(401, 'application/json', '{"error":"invalid_client"}'),
+      'client authentication failed',
+    ],
+    [
+      'HTML with 200',
+      {},
+      reply(200, 'text/html', '<html><body>Sign in</body></html>'),
+      'response is not a JSON object',
+    ],
+    ['malformed JSON', {}, reply(200, 'application/json', '{"active":tru'), 'response is not a JSON object'],
+    ['JSON array', {}, reply(200, 'application/json', '[{"active":true}]'), 'response is not a JSON object'],
+    ['JSON null', {}, reply(200, 'application/json', 'null'), 'response is not a JSON object'],
+    ['JSON string', {}, reply(200, 'application/json', '"active"'), 'response is not a JSON object'],
+    [
+      'huge body (declared Content-Length)',
+      {},
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(huge) })
+        res.end(huge)
+      },
+      'response too large',
+    ],
+    [
+      'huge body (chunked)',
+      {},
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        for (let i = 0; i < 10; i++) res.write(huge.slice(i * 1000, (i + 1) * 1000))
+        res.end(huge.slice(10_000))
+      },
+      'response too large',
+    ],
+    [
+      'endpoint discovery fails',
+      { endpoint: () => Promise.reject(new Error('metadata down')) },
+      hang,
+      'endpoint discovery failed',
+    ],
+  ])('%s', async (_, overrides, serverAnswer, error) => {
+    answer = serverAnswer
+    const options = typeof overrides === 'function' ? overrides() : overrides
+    const failure = await client(options)
+      .introspect('tok')
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      )
+    expect(failure).toBeInstanceOf(UnavailableError)
+    expect(failure).not.toBeInstanceOf(InvalidTokenError)
+    expect(failure).toMatchObject({ status: 503, reason: 'introspection_unavailable', retryAfter: 5 })
+    expect((failure as UnavailableError).headers).toEqual({ 'Retry-After': '5' })
+    expect(events).toEqual([
+      { type: 'introspection', outcome: 'error', durationMs: expect.any(Number), coalesced: false, error },
+    ])
+  })
+
+  let refusedEndpoint: string
+  beforeAll(async () => {
+    // A port that was free a moment ago and now has no listener: connection refused.
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    refusedEndpoint = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/introspect`
+    await new Promise((resolve) => probe.close(resolve))
+  })
+})
+
+describe('configuration', () => {
+  it.each<[string, Partial<IntrospectionClientOptions>]>([
+    ['endpoint', { endpoint: 'not a url' }],
+    ['clientId', { clientId: '' }],
+    ['clientSecret', { clientSecret: undefined as unknown as string }],
+    ['clientAuth', { clientAuth: 'private_key_jwt' as 'client_secret_post' }],
+    ['timeout', { timeout: 0 }],
+    ['maxResponseBytes', { maxResponseBytes: Number.POSITIVE_INFINITY }],
+  ])('a bad `%s` is a TypeError at construction', (option, overrides) => {
+    expect(() => client(overrides)).toThrow(new RegExp(`\`${option}\``))
+    expect(() => client(overrides)).toThrow(TypeError)
+  })
+})
