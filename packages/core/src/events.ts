@@ -24,7 +24,7 @@ export type TokenEvent =
       coalesced: boolean
       error?: string
     }
-  | { type: 'cache_hit' | 'cache_miss'; cache: 'verified_jwt' | 'introspection' }
+  | { type: 'cache_hit' | 'cache_miss'; cache: 'verified_jwt' | 'introspection' | 'shared' }
   | { type: 'denylist_hit'; by: 'jti' | 'fingerprint' | 'subject' }
   | { type: 'store_degraded' | 'store_recovered'; error?: string }
 

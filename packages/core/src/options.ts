@@ -1,6 +1,7 @@
 import type { JWK } from 'jose'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
+import type { Store } from './store/store.js'
 
 /** Options of the JWT strategy (RFC 9068 access tokens, RFC 8725 practices). */
 export interface JwtOptions {
@@ -76,6 +77,17 @@ export interface ValidatorOptions {
   allowQueryToken?: boolean
   /** Longest accepted token, in characters. Default 8192. */
   maxTokenLength?: number
+  /** Where the denylist (and a fleet's shared introspection cache) lives. Default: a `MemoryStore` of this validator. */
+  store?: Store
+  /** Denylist behaviour on sensitive routes. */
+  denylist?: {
+    /** How long the store's change feed may be down before sensitive routes answer 503, in seconds. Default 5. */
+    maxStaleness?: number
+    /** Past that bound, reload the list from the store per request instead of answering 503. Default false. */
+    fallbackToStore?: boolean
+    /** How long a revocation is kept when the token's expiry is unknown (opaque tokens, subjects), in seconds. Default 86400. */
+    revocationTtl?: number
+  }
   /** Claim holding scopes (`permissions`, …); default `scope`, then `scp`. */
   scopeClaim?: string
   /** Receives every decision and network call; never the token. */
@@ -119,6 +131,8 @@ export interface ResolvedIntrospectionOptions {
 }
 
 export interface ResolvedOptions {
+  store: Store | undefined
+  denylist: { maxStaleness: number; fallbackToStore: boolean; revocationTtl: number }
   issuers: string[]
   audiences: string[]
   realm: string
@@ -152,6 +166,12 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     allowQueryToken: optionalBoolean(options.allowQueryToken, 'allowQueryToken') ?? false,
     maxTokenLength: positiveNumber(options.maxTokenLength, 'maxTokenLength', 8192, true),
     scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
+    store: checkStore(options.store),
+    denylist: {
+      maxStaleness: positiveNumber(options.denylist?.maxStaleness, 'denylist.maxStaleness', 5) * 1000,
+      fallbackToStore: optionalBoolean(options.denylist?.fallbackToStore, 'denylist.fallbackToStore') ?? false,
+      revocationTtl: positiveNumber(options.denylist?.revocationTtl, 'denylist.revocationTtl', 86_400, true),
+    },
     onEvent: optionalFunction(options.onEvent, 'onEvent') as EventListener | undefined,
     now: (optionalFunction(options.now, 'now') as (() => number) | undefined) ?? Date.now,
     dispatcher: options.dispatcher,
@@ -238,6 +258,15 @@ function resolveIntrospection(options: IntrospectionOptions, issuers: string[]):
     maxResponseBytes: positiveNumber(options.maxResponseBytes, 'introspection.maxResponseBytes', 65_536, true),
     requireAudience: optionalBoolean(options.requireAudience, 'introspection.requireAudience') ?? false,
   }
+}
+
+function checkStore(store: unknown): Store | undefined {
+  if (store === undefined) return undefined
+  const methods = ['get', 'set', 'delete', 'addDenylistEntry', 'listDenylist', 'subscribe', 'close']
+  if (store === null || typeof store !== 'object' || methods.some((name) => typeof (store as never)[name] !== 'function')) {
+    throw new TypeError('createValidator: `store` must implement the Store interface (MemoryStore, RedisStore)')
+  }
+  return store as Store
 }
 
 function stringList(value: unknown, name: string, allowEmpty = false): string[] {

@@ -3,6 +3,9 @@ import { InvalidTokenError, MissingTokenError, type TokenError } from './errors.
 import { safeListener, type EventListener } from './events.js'
 import { extractToken, type ExtractOptions } from './extract.js'
 import { bindRealm } from './guards.js'
+import { createDenylist, type Denylist } from './denylist/denylist.js'
+import { entriesForSubject, entriesForToken, type RevokeSubjectOptions, type RevokeTarget } from './denylist/revocation.js'
+import { MemoryStore } from './store/memory-store.js'
 import { createIntrospectionClient, createOpaqueStrategy } from './introspection/index.js'
 import { classifyToken } from './jwt/compact.js'
 import { createIssuerKeySets, createIssuerMetadata, type IssuerMetadata } from './keys/issuer-key-sets.js'
@@ -11,6 +14,7 @@ import type { RequestLike } from './request.js'
 import { asTokenError } from './respond.js'
 import { resolveRoute, type ResolvedRoute } from './route.js'
 import { createJwtStrategy } from './strategies/jwt.js'
+import type { Store } from './store/store.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
 
 const VALIDATOR = Symbol.for('tokenguard.validator')
@@ -30,6 +34,14 @@ export interface Validator<C extends TokenClaims = TokenClaims> {
   authenticate(request: RequestLike, routeOptions?: RouteOptions): Promise<AuthContext<C> | undefined>
   /** Validates a bare token string. */
   verify(token: string, routeOptions?: RouteOptions): Promise<AuthContext<C>>
+  /**
+   * Revokes a token (by its fingerprint and, for a JWT, its `jti`) or a JWT by `{ jti, iss, exp }`,
+   * on every instance sharing the store; sensitive routes refuse it once this resolves. The entry
+   * expires with the token. An opaque token is also dropped from every introspection cache.
+   */
+  revoke(target: RevokeTarget): Promise<void>
+  /** Refuses, on sensitive routes, every token of `sub` issued before `issuedBefore` (default now). */
+  revokeSubject(subject: string, options?: RevokeSubjectOptions): Promise<void>
   /** Resolves once the key sets (and, with a store, the denylist mirror) are loaded. */
   ready(): Promise<void>
   /** Releases timers and connections. */
@@ -75,11 +87,39 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
           emit,
         })
   keySets?.onChange(() => jwtStrategy?.clearCache())
-  const opaqueStrategy = createOpaque(resolved, emit, metadata)
+  const store = resolved.store ?? new MemoryStore({ now: resolved.now })
+  // Only a store the user gives is shared with other instances; the default one would only copy the local cache.
+  const opaqueStrategy = createOpaque(resolved, emit, metadata, resolved.store)
+  // The mirror starts with the first sensitive route, revocation or ready(): others never pay for it.
+  let denylist: Denylist | undefined
+  const useDenylist = (): Denylist =>
+    (denylist ??= createDenylist({
+      store,
+      maxStaleness: resolved.denylist.maxStaleness,
+      fallbackToStore: resolved.denylist.fallbackToStore,
+      now: resolved.now,
+      emit,
+      onFingerprint: (fingerprint) => opaqueStrategy?.evictFingerprint(fingerprint),
+    }))
+  const revocationContext = () => ({
+    issuers: resolved.issuers,
+    nowSeconds: resolved.now() / 1000,
+    revocationTtl: resolved.denylist.revocationTtl,
+  })
 
   async function verifyToken(token: string, route: ResolvedRoute): Promise<{ context: AuthContext; cached: boolean }> {
     const shape = classifyToken(token)
     if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
+    const verified = await verifyByStrategy(token, shape, route)
+    if (route.sensitive) await useDenylist().check(verified.context)
+    return verified
+  }
+
+  async function verifyByStrategy(
+    token: string,
+    shape: 'jws' | 'opaque',
+    route: ResolvedRoute,
+  ): Promise<{ context: AuthContext; cached: boolean }> {
     const useJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && shape === 'jws')
     if (useJwt) {
       if (shape !== 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
@@ -97,6 +137,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
 
   function route(routeOptions?: RouteOptions): Authenticator<C> {
     const compiled = resolveRoute(routeOptions, resolved)
+    if (compiled.sensitive) useDenylist()
     return async (request) => {
       const started = performance.now()
       try {
@@ -147,11 +188,19 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
       })
       return context!
     },
+    async revoke(target) {
+      const entries = entriesForToken(target, revocationContext())
+      await useDenylist().add(entries)
+    },
+    async revokeSubject(subject, options = {}) {
+      await useDenylist().add(entriesForSubject(subject, options, revocationContext()))
+    },
     async ready() {
-      await keySets?.ready()
+      await Promise.all([keySets?.ready(), useDenylist().ready()])
     },
     async close() {
       keySets?.close()
+      await denylist?.close()
     },
   }
 }
@@ -160,6 +209,7 @@ function createOpaque(
   resolved: ResolvedOptions,
   emit: EventListener,
   metadata: IssuerMetadata,
+  sharedStore: Store | undefined,
 ) {
   const introspection = resolved.introspection
   if (introspection === undefined) return undefined
@@ -190,6 +240,7 @@ function createOpaque(
     clockTolerance: resolved.jwt?.clockTolerance ?? 5,
     now: resolved.now,
     onEvent: emit,
+    sharedCache: sharedStore,
   })
 }
 

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { buildAuthContext } from '../auth-context.js'
 import { SingleFlight } from '../cache/single-flight.js'
 import { tokenHash } from '../cache/token-hash.js'
+import { tokenFingerprint } from '../denylist/fingerprint.js'
 import { InvalidTokenError, type RejectReason } from '../errors.js'
 import { safeListener, type EventListener } from '../events.js'
 import type { AuthContext, TokenClaims } from '../types.js'
@@ -32,6 +33,11 @@ export interface OpaqueStrategyOptions {
   clockTolerance?: number
   /** Clock in milliseconds since the epoch (a test seam). Default `Date.now`. */
   now?: () => number
+  /**
+   * A cache tier shared by a fleet (a `Store`): consulted after a local miss, written after every
+   * answer, so N instances ask the server once per token. Never used by calls with a `maxAge`.
+   */
+  sharedCache?: SharedCache
   /** Receives `cache_hit`/`cache_miss` and, for callers that joined an in-flight request, `introspection` with `coalesced: true`. */
   onEvent?: EventListener
 }
@@ -44,6 +50,13 @@ export interface OpaqueVerifyOptions {
   maxAge?: number
 }
 
+/** The part of a `Store` the strategy uses. Failures count as a miss: the server is asked instead. */
+export interface SharedCache {
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string, ttlMs: number): Promise<void>
+  delete(key: string): Promise<void>
+}
+
 export interface OpaqueStrategy {
   /** Resolves with the auth context of an active, acceptable token; throws `InvalidTokenError` or `UnavailableError`. */
   verify(token: string, options?: OpaqueVerifyOptions): Promise<AuthContext>
@@ -51,6 +64,8 @@ export interface OpaqueStrategy {
   verifyDetailed(token: string, options?: OpaqueVerifyOptions): Promise<{ context: AuthContext; cached: boolean }>
   /** Forgets the cached answer for `token` (revocation); a request in flight for it is no longer cached or joined. */
   evict(token: string): void
+  /** The same, by `tokenFingerprint(token)`: how a revocation from another instance reaches this cache. */
+  evictFingerprint(fingerprint: string): void
   /** Forgets every cached answer. */
   clear(): void
 }
@@ -70,6 +85,8 @@ interface Flight {
   startedAt: number
   /** Cleared when the flight is superseded, evicted or the cache cleared: its answer is then not stored. */
   cacheable: boolean
+  /** May answer from the shared tier: only callers without a `maxAge` start or join such a flight. */
+  shared: boolean
 }
 
 /**
@@ -92,6 +109,7 @@ interface Flight {
 export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStrategy {
   const config = resolve(options)
   const { client, cacheKeyScope, scopeClaim, now } = config
+  const sharedCache = options.sharedCache
   const emit = safeListener(options.onEvent)
   const rules: ResponseRules = {
     issuers: new Set(config.issuers),
@@ -119,7 +137,7 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
   ): Promise<{ context: AuthContext; cached: boolean }> {
     const calledAt = now()
     const maxAgeMs = verifyOptions.maxAge === undefined ? Infinity : verifyOptions.maxAge * 1000
-    const key = tokenHash(token, cacheKeyScope)
+    const key = tokenHash(tokenFingerprint(token), cacheKeyScope)
 
     const entry = cache?.get(key)
     if (
@@ -136,9 +154,10 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
     // Join a request only if it is fresh enough for this caller: for maxAge 0, one that began at or
     // after this call (same millisecond). An older one may have been answered before a revocation.
     let flight = newest.get(key)
-    if (flight === undefined || !(flight.startedAt >= calledAt - maxAgeMs)) {
+    const shared = sharedCache !== undefined && maxAgeMs === Infinity
+    if (flight === undefined || !(flight.startedAt >= calledAt - maxAgeMs) || (flight.shared && !shared)) {
       if (flight !== undefined) flight.cacheable = false
-      flight = { slot: `${key}#${++flightCount}`, startedAt: calledAt, cacheable: true }
+      flight = { slot: `${key}#${++flightCount}`, startedAt: calledAt, cacheable: true, shared }
       newest.set(key, flight)
     }
     const current = flight
@@ -167,11 +186,16 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
   /** One request to the server (the client emits its `introspection` event); stores the answer unless superseded. */
   async function introspect(key: string, token: string, flight: Flight): Promise<Answer> {
     try {
+      const fromShared = flight.shared ? await readShared(key) : undefined
+      if (fromShared !== undefined) {
+        if (flight.cacheable) store(key, fromShared)
+        return fromShared
+      }
       const answer: Answer = {
         response: deepFreeze(await client.introspect(token)),
         fetchedAt: flight.startedAt,
       }
-      if (flight.cacheable) store(key, answer)
+      if (flight.cacheable) writeShared(key, store(key, answer))
       return answer
     } finally {
       // An outage is never cached: the next caller simply asks again.
@@ -179,8 +203,27 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
     }
   }
 
-  function store(key: string, answer: Answer): void {
-    if (cache === undefined) return
+  async function readShared(key: string): Promise<Answer | undefined> {
+    try {
+      const text = await sharedCache!.get(key)
+      if (text === undefined) return undefined
+      const entry = JSON.parse(text) as Entry
+      if (typeof entry.expiresAt !== 'number' || entry.expiresAt <= now()) return undefined
+      emit({ type: 'cache_hit', cache: 'shared' })
+      return { response: deepFreeze(entry.response), fetchedAt: entry.fetchedAt }
+    } catch {
+      return undefined // a shared tier that is down or holds garbage is a miss, never an answer
+    }
+  }
+
+  function writeShared(key: string, entry: Entry | undefined): void {
+    if (sharedCache === undefined || entry === undefined) return
+    const ttl = Math.floor(entry.expiresAt - now())
+    if (ttl > 0) sharedCache.set(key, JSON.stringify(entry), ttl).catch(() => {})
+  }
+
+  /** Caches an answer locally; returns the entry (with its expiry) for the shared tier. */
+  function store(key: string, answer: Answer): Entry | undefined {
     const { response, fetchedAt } = answer
     let expiresAt: number
     if (response.active !== true) {
@@ -196,12 +239,22 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
       )
     }
     const ttl = Math.floor(expiresAt - now())
-    if (ttl > 0) cache.set(key, { response, fetchedAt, expiresAt }, { ttl })
+    const entry = { response, fetchedAt, expiresAt }
+    if (ttl > 0) cache?.set(key, entry, { ttl })
+    return ttl > 0 ? entry : undefined
   }
 
   function accept(token: string, response: Readonly<Record<string, unknown>>): AuthContext {
     checkIntrospectionResponse(response, now() / 1000, rules)
     return buildAuthContext('opaque', token, response as TokenClaims, scopeClaim)
+  }
+
+  function evictFingerprint(fingerprint: string): void {
+    const key = tokenHash(fingerprint, cacheKeyScope)
+    cache?.delete(key)
+    forget(newest.get(key))
+    newest.delete(key)
+    sharedCache?.delete(key).catch(() => {})
   }
 
   function forget(flight: Flight | undefined): void {
@@ -211,12 +264,8 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
   return {
     verify: async (token, verifyOptions) => (await verifyDetailed(token, verifyOptions)).context,
     verifyDetailed,
-    evict(token) {
-      const key = tokenHash(token, cacheKeyScope)
-      cache?.delete(key)
-      forget(newest.get(key))
-      newest.delete(key)
-    },
+    evict: (token) => evictFingerprint(tokenFingerprint(token)),
+    evictFingerprint,
     clear() {
       cache?.clear()
       for (const flight of newest.values()) forget(flight)

@@ -1,0 +1,161 @@
+import { InvalidTokenError, UnavailableError } from '../errors.js'
+import type { EventListener } from '../events.js'
+import { entryId, type DenylistEntry, type Store } from '../store/store.js'
+import type { AuthContext } from '../types.js'
+import { tokenFingerprint } from './fingerprint.js'
+
+export interface DenylistOptions {
+  store: Store
+  /** How long the feed may be down before sensitive routes stop trusting the mirror, in ms. */
+  maxStaleness: number
+  /** When the mirror is stale, reload it from the store per request instead of failing with 503. */
+  fallbackToStore: boolean
+  now: () => number
+  emit: EventListener
+  /** Told of every fingerprint entry, from any instance, so introspection caches drop that token. */
+  onFingerprint?: (fingerprint: string) => void
+}
+
+/**
+ * The denylist as sensitive routes see it: a local mirror of the store's entries, so a check costs
+ * a few map lookups and no network round trip. The store's change feed keeps it current; after the
+ * feed comes back the whole list is reloaded. Entries are only ever added (and expire), so merging a
+ * reload into the mirror can never lose a revocation that arrived on the feed meanwhile.
+ */
+export function createDenylist(options: DenylistOptions) {
+  const { store, now, emit } = options
+  const entries = new Map<string, DenylistEntry>()
+  let loaded = false
+  let feedUp = false
+  let downSince = 0
+  let unsubscribe: (() => Promise<void>) | undefined
+  let reloading: Promise<void> | undefined
+
+  function remember(entry: DenylistEntry): void {
+    entries.set(entryId(entry), entry)
+    if (entry.kind === 'fingerprint') options.onFingerprint?.(entry.key)
+  }
+
+  /** Loads every live entry from the store into the mirror (one load at a time). */
+  function reload(): Promise<void> {
+    reloading ??= (async () => {
+      try {
+        for (const entry of await store.listDenylist(now() / 1000)) remember(entry)
+        loaded = true
+      } finally {
+        reloading = undefined
+      }
+    })()
+    return reloading
+  }
+
+  // A store unreachable at start is retried, at most once a second, by later checks.
+  let started = start()
+  let startFailedAt = 0
+
+  function start(): Promise<void> {
+    const attempt = subscribeAndLoad()
+    attempt.catch(() => {
+      startFailedAt = now()
+      downSince ||= now()
+    })
+    return attempt
+  }
+
+  function retryStartIfDue(): void {
+    if (startFailedAt !== 0 && now() - startFailedAt >= 1000) {
+      startFailedAt = 0
+      started = start()
+    }
+  }
+
+  async function subscribeAndLoad(): Promise<void> {
+    // Subscribe first, then load: an entry added in between arrives on the feed, not lost in a gap.
+    unsubscribe = await store.subscribe({
+      onEntry: remember,
+      onStatus(status) {
+        if (status === 'up') {
+          reload().then(
+            () => {
+              if (!feedUp && downSince !== 0) emit({ type: 'store_recovered' })
+              feedUp = true
+            },
+            () => {}, // still stale: the staleness bound decides, and the next 'up' retries
+          )
+        } else if (feedUp || downSince === 0) {
+          feedUp = false
+          downSince = now()
+          emit({ type: 'store_degraded', error: 'denylist feed down' })
+        }
+      },
+    })
+    await reload()
+    feedUp = true
+  }
+
+  function isFresh(): boolean {
+    return loaded && (feedUp || now() - downSince <= options.maxStaleness)
+  }
+
+  function find(context: AuthContext): DenylistEntry['kind'] | undefined {
+    const nowSeconds = now() / 1000
+    const issuer = context.issuer ?? ''
+    const candidates: Array<[DenylistEntry['kind'], string]> = [['fingerprint', tokenFingerprint(context.token)]]
+    if (context.jti !== undefined) candidates.push(['jti', `${issuer}\n${context.jti}`])
+    if (context.subject !== undefined) candidates.push(['subject', `${issuer}\n${context.subject}`])
+    for (const [kind, key] of candidates) {
+      const id = `${kind}:${key}`
+      const entry = entries.get(id)
+      if (entry === undefined) continue
+      if (entry.expiresAt <= nowSeconds) {
+        entries.delete(id)
+        continue
+      }
+      if (kind !== 'subject') return kind
+      // A not-before cut-off: a token without `iat` cannot prove it was issued after it.
+      const iat = context.claims.iat
+      if (typeof iat !== 'number' || iat < (entry.issuedBefore ?? 0)) return kind
+    }
+    return undefined
+  }
+
+  return {
+    /** Refuses a revoked token (401), or answers 503 when the mirror cannot prove it is current. */
+    async check(context: AuthContext): Promise<void> {
+      if (!isFresh()) {
+        retryStartIfDue()
+        if (!options.fallbackToStore) {
+          throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2 })
+        }
+        try {
+          await reload()
+        } catch (error) {
+          throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2, cause: error })
+        }
+      }
+      const kind = find(context)
+      if (kind !== undefined) {
+        emit({ type: 'denylist_hit', by: kind })
+        throw new InvalidTokenError({ reason: 'revoked' })
+      }
+    },
+    /** Records entries in the store (and so on every instance's feed) and in this mirror at once. */
+    async add(newEntries: DenylistEntry[]): Promise<void> {
+      await Promise.all(newEntries.map((entry) => store.addDenylistEntry(entry)))
+      for (const entry of newEntries) remember(entry)
+    },
+    /** Resolves once the mirror holds the store's list. */
+    async ready(): Promise<void> {
+      retryStartIfDue()
+      await started
+    },
+    async close(): Promise<void> {
+      await unsubscribe?.()
+    },
+    get size(): number {
+      return entries.size
+    },
+  }
+}
+
+export type Denylist = ReturnType<typeof createDenylist>
