@@ -1,31 +1,42 @@
 import { LRUCache } from 'lru-cache'
 import type { TokenClaims } from '../types.js'
 
+interface Entry {
+  claims: TokenClaims
+  verifiedAt: number
+}
+
 /**
  * Tokens whose signature and static claims already passed, keyed by a hash of the token. An entry
  * holds frozen claims and is dropped at `exp`; time claims are still checked by the caller on
- * every hit. The whole cache is emptied when a key set changes (a rotated-out key must not keep
- * vouching for tokens).
+ * every hit. An entry also lives no longer than the key set it was checked against may be used
+ * (`maxEntryAge`): past that, the token is verified again, which refreshes the key set, so a key
+ * retired at the issuer stops vouching for cached tokens. The whole cache is emptied when a key
+ * set changes.
  */
 export class VerifiedTokenCache {
-  private readonly entries: LRUCache<string, TokenClaims> | undefined
+  private readonly entries: LRUCache<string, Entry> | undefined
 
-  constructor(max: number) {
+  /** `maxEntryAge` in milliseconds; `Infinity` for local keys, which never rotate behind our back. */
+  constructor(
+    max: number,
+    private readonly maxEntryAge: number,
+  ) {
     this.entries = max > 0 ? new LRUCache({ max }) : undefined
   }
 
-  get(key: string, nowSeconds: number): TokenClaims | undefined {
-    const claims = this.entries?.get(key)
-    if (claims === undefined) return undefined
-    if ((claims.exp as number) <= nowSeconds) {
+  get(key: string, nowMs: number): TokenClaims | undefined {
+    const entry = this.entries?.get(key)
+    if (entry === undefined) return undefined
+    if ((entry.claims.exp as number) * 1000 <= nowMs || nowMs - entry.verifiedAt >= this.maxEntryAge) {
       this.entries!.delete(key)
       return undefined
     }
-    return claims
+    return entry.claims
   }
 
-  set(key: string, claims: TokenClaims): void {
-    this.entries?.set(key, Object.freeze(claims))
+  set(key: string, claims: TokenClaims, nowMs: number): void {
+    this.entries?.set(key, { claims: Object.freeze(claims), verifiedAt: nowMs })
   }
 
   clear(): void {

@@ -32,15 +32,17 @@ export interface VerifiedJwt {
  */
 export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
-  const cache = new VerifiedTokenCache(jwt.cacheMax)
+  const remoteKeys = jwt.secret === undefined && jwt.jwks === undefined
+  const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAge : Infinity)
   const issuers = new Set(deps.issuers)
   const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
   const requiredClaims = ['exp', 'iss', ...jwt.requiredClaims]
 
   async function verify(token: string): Promise<VerifiedJwt> {
-    const nowSeconds = deps.now() / 1000
+    const nowMs = deps.now()
+    const nowSeconds = nowMs / 1000
     const key = tokenHash(token)
-    const hit = cache.get(key, nowSeconds)
+    const hit = cache.get(key, nowMs)
     if (hit !== undefined) {
       deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
       checkTimeClaims(hit, nowSeconds, timeRules)
@@ -78,7 +80,7 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     }
     checkClaimTypes(claims)
     checkTimeClaims(claims, nowSeconds, timeRules)
-    cache.set(key, claims)
+    cache.set(key, claims, nowMs)
     return { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: false }
   }
 
