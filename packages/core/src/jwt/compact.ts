@@ -25,6 +25,9 @@ export function classifyToken(token: string): TokenShape {
 export interface DecodedJws {
   header: Record<string, unknown>
   payload: Record<string, unknown>
+  /** `header.payload` as sent: the bytes the signature covers (RFC 7515 §5.2). */
+  signingInput: string
+  signature: Buffer
 }
 
 /** Decodes header and payload of a JWS without verifying it; throws `invalid_token` on any defect. */
@@ -37,7 +40,12 @@ export function decodeJws(token: string): DecodedJws {
   const header = decodeSegment(headerPart)
   const payload = decodeSegment(payloadPart)
   if (header === undefined || payload === undefined) throw malformed()
-  return { header, payload }
+  return {
+    header,
+    payload,
+    signingInput: `${headerPart}.${payloadPart}`,
+    signature: Buffer.from(signaturePart, 'base64url'),
+  }
 }
 
 /** Canonical unpadded base64url: alphabet only, a possible length, unused trailing bits zero. */

@@ -1,4 +1,4 @@
-import { jwtVerify, type JWTVerifyOptions } from 'jose'
+import type { JWSHeaderParameters } from 'jose'
 import { buildAuthContext } from '../auth-context.js'
 import { InvalidTokenError, TokenError, type RejectReason } from '../errors.js'
 import type { EventListener } from '../events.js'
@@ -6,7 +6,8 @@ import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { decodeJws } from '../jwt/compact.js'
-import type { KeySet } from '../keys/key-set.js'
+import { verifySignature } from '../jwt/signature.js'
+import type { KeySet, VerificationKey } from '../keys/key-set.js'
 import type { ResolvedJwtOptions } from '../options.js'
 import type { AuthContext, TokenClaims } from '../types.js'
 
@@ -27,8 +28,9 @@ export interface VerifiedJwt {
 }
 
 /**
- * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules, signatures by jose against
- * pinned algorithms, issuer chosen only from the allowlist, and a cache of verified tokens.
+ * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules. jose finds and imports the
+ * keys; signatures are checked on Node KeyObjects against pinned algorithms (jwt/signature.ts);
+ * the issuer is chosen only from the allowlist; verified tokens are cached.
  */
 export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
@@ -36,13 +38,24 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAge : Infinity)
   const issuers = new Set(deps.issuers)
   const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
-  const requiredClaims = ['exp', 'iss', ...jwt.requiredClaims]
+  const requiredClaims = ['exp', ...jwt.requiredClaims]
+  const expectedTyp = jwt.typ === false ? undefined : normalizeTyp(jwt.typ)
+  const audiences = new Set(deps.audiences)
+
+  /** RFC 9068 §2.2: `aud` is required and must name this resource (RFC 7519 §4.1.3). */
+  function checkAudience(aud: unknown): void {
+    if (aud === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
+    const listed = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+    if (!listed.some((value) => typeof value === 'string' && audiences.has(value))) {
+      throw new InvalidTokenError({ reason: 'wrong_audience' })
+    }
+  }
 
   async function verify(token: string): Promise<VerifiedJwt> {
     const nowMs = deps.now()
     const nowSeconds = nowMs / 1000
-    const key = tokenHash(token)
-    const hit = cache.get(key, nowMs)
+    const cacheKey = tokenHash(token)
+    const hit = cache.get(cacheKey, nowMs)
     if (hit !== undefined) {
       deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
       checkTimeClaims(hit, nowSeconds, timeRules)
@@ -50,37 +63,39 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     }
     deps.emit({ type: 'cache_miss', cache: 'verified_jwt' })
 
-    const { header, payload } = decodeJws(token)
-    if (typeof header.alg !== 'string' || !jwt.algorithms.includes(header.alg)) {
+    const { header, payload, signingInput, signature } = decodeJws(token)
+    const alg = header.alg
+    if (typeof alg !== 'string' || !jwt.algorithms.includes(alg)) {
       throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
+    }
+    // RFC 7515 §4.1.11: we understand no extension, so any `crit` (b64: false among them) is refused.
+    if (header.crit !== undefined) throw new InvalidTokenError({ reason: 'malformed_token' })
+    // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens.
+    if (expectedTyp !== undefined && normalizeTyp(header.typ) !== expectedTyp) {
+      throw new InvalidTokenError({ reason: 'wrong_type' })
     }
     // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
     // refused before any key is fetched, so a token cannot make us call an address it names.
     const issuer = payload.iss
     if (typeof issuer !== 'string' || !issuers.has(issuer)) throw new InvalidTokenError({ reason: 'unknown_issuer' })
-    const keySet = deps.keySetFor(issuer)
 
-    const verifyOptions: JWTVerifyOptions = {
-      algorithms: jwt.algorithms as string[],
-      issuer,
-      audience: deps.audiences as string[],
-      requiredClaims,
-      clockTolerance: jwt.clockTolerance,
-      currentDate: new Date(nowSeconds * 1000),
-    }
-    if (jwt.typ !== false) verifyOptions.typ = jwt.typ
-
-    let claims: TokenClaims
+    // The key only ever comes from our set: `jwk`, `jku`, `x5u` and `x5c` headers are ignored.
+    let key: VerificationKey
     try {
-      // jose ignores `jwk`, `jku`, `x5u` and `x5c` headers: the key only ever comes from our set.
-      const result = await jwtVerify(token, (protectedHeader) => keySet.getKey(protectedHeader), verifyOptions)
-      claims = result.payload as TokenClaims
+      key = await deps.keySetFor(issuer).getKey(header as JWSHeaderParameters)
     } catch (error) {
       throw toTokenError(error)
     }
+    verifySignature(alg, key, signingInput, signature)
+
+    const claims = payload as TokenClaims
+    checkAudience(claims.aud)
+    for (const name of requiredClaims) {
+      if (claims[name] === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
+    }
     checkClaimTypes(claims)
     checkTimeClaims(claims, nowSeconds, timeRules)
-    cache.set(key, claims, nowMs)
+    cache.set(cacheKey, claims, nowMs)
     return { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: false }
   }
 
@@ -128,4 +143,11 @@ function toTokenError(error: unknown): TokenError {
   // A key of the wrong type for the header's `alg` surfaces from WebCrypto as a TypeError.
   const mapped = code === undefined ? 'bad_signature' : (JOSE_REASONS[code] ?? 'malformed_token')
   return new InvalidTokenError({ reason: mapped, cause: error })
+}
+
+/** `typ` compares case-insensitively, with an optional `application/` prefix (RFC 7515 §4.1.9). */
+function normalizeTyp(typ: unknown): string | undefined {
+  if (typeof typ !== 'string') return undefined
+  const lower = typ.toLowerCase()
+  return lower.startsWith('application/') ? lower.slice(12) : lower
 }

@@ -51,6 +51,8 @@ describe('decodeJws', () => {
     expect(decodeJws(`${header}.${payload}.AQ`)).toEqual({
       header: { alg: 'RS256', typ: 'at+jwt' },
       payload: { iss: 'https://issuer.test/', sub: 'u' },
+      signingInput: `${header}.${payload}`,
+      signature: Buffer.from([1]),
     })
   })
   it.each([
