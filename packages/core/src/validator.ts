@@ -174,6 +174,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
   }
 
   const defaultRoute = route()
+  const verifyDefault = route({ optional: false })
 
   return {
     [VALIDATOR]: true,
@@ -182,11 +183,8 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
     authenticate: (request, routeOptions) =>
       routeOptions === undefined ? defaultRoute(request) : route(routeOptions)(request),
     async verify(token, routeOptions) {
-      const context = await route({ ...routeOptions, optional: false })({
-        method: 'GET',
-        headers: { authorization: `Bearer ${token}` },
-      })
-      return context!
+      const authenticate = routeOptions === undefined ? verifyDefault : route({ ...routeOptions, optional: false })
+      return (await authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }))!
     },
     async revoke(target) {
       const entries = entriesForToken(target, revocationContext())
