@@ -1,0 +1,2 @@
+export { RedisStore, RedisStoreTimeoutError } from './redis-store.js'
+export type { RedisStoreOptions } from './redis-store.js'
