@@ -85,6 +85,11 @@ export abstract class TokenError extends Error {
     this.realm = undefined
   }
 
+  /** The same as `status`, for error handlers that read `statusCode` (Fastify's convention). */
+  get statusCode(): number {
+    return this.status
+  }
+
   /** Response headers: `WWW-Authenticate` for 4xx, `Retry-After` for 503. */
   get headers(): Record<string, string> {
     if (this.status === 503) return { 'Retry-After': String(this.retryAfter ?? 5) }

@@ -148,13 +148,14 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
 }
 
 /**
- * `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B, HTML 4.01
- * rules): UTF-8, every octet outside ALPHA / DIGIT percent-encoded, space as `+`.
+ * `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B, §2.3.1 for the
+ * Basic credentials): UTF-8, reserved octets percent-encoded, space as `+`.
  */
 export function formUrlEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[-_.!~*'()]|%20/g, (match) =>
-    match === '%20' ? '+' : `%${match.charCodeAt(0).toString(16).toUpperCase()}`,
-  )
+  // The WHATWG form serialiser (what URLSearchParams produces): it leaves `*-._` as they are, so a
+  // server that compares a client id like `resource-server` without decoding it still matches,
+  // and every conforming decoder reads the same value back.
+  return new URLSearchParams({ v: value }).toString().slice(2)
 }
 
 function constant(value: string): () => Promise<string> {

@@ -1,0 +1,68 @@
+// Compile-time checks of the public types: `tsc -p test-d` fails if any line stops holding.
+import Fastify from 'fastify'
+import tokenguard, {
+  createValidator,
+  requireScopes,
+  requireToken,
+  tokenguard as named,
+  type AuthContext,
+  type TokenHook,
+} from '@tokenguard/fastify'
+
+const tokens = createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
+const app = Fastify()
+
+async function main() {
+  await app.register(tokenguard, { validator: tokens })
+  await app.register(named, { issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
+  // @ts-expect-error the plugin needs a validator or the validator's options
+  await app.register(tokenguard, { realm: 'x' })
+
+  app.get(
+    '/items',
+    {
+      onRequest: app.requireToken({ strategy: 'jwt', sensitive: false }),
+      preHandler: app.requireScopes('items:read'),
+    },
+    async (request) => {
+      const auth: AuthContext | null = request.auth
+      const scopes: string[] | undefined = request.auth?.scopes
+      const strategy: 'jwt' | 'opaque' | undefined = request.auth?.strategy
+      // @ts-expect-error auth may be null (optional routes, routes without requireToken)
+      const sure: AuthContext = request.auth
+      // @ts-expect-error the context is not a string
+      const wrong: string = request.auth
+      return { auth, scopes, strategy, sure, wrong }
+    },
+  )
+  // Arrays, preValidation, and typed route generics all take the hooks.
+  app.post<{ Body: { access_token?: string } }>(
+    '/form',
+    {
+      preValidation: [app.requireToken()],
+      preHandler: [app.requireAnyScope('a', 'b'), app.requireClaims((c) => c.sub === 'x')],
+    },
+    async (request) => request.body,
+  )
+  app.get(
+    '/standalone',
+    { onRequest: requireToken(tokens), preHandler: requireScopes('x') },
+    async () => ({}),
+  )
+
+  const hook: TokenHook = app.requireToken({ errors: 'next', optional: true, cacheMaxAge: 0 })
+  void hook
+  // @ts-expect-error strategy is one of jwt | opaque | hybrid
+  app.requireToken({ strategy: 'magic' })
+  // @ts-expect-error errors is respond | next
+  app.requireToken({ errors: 'throw' })
+  // @ts-expect-error scopes are strings
+  app.requireScopes(1)
+  // @ts-expect-error issuer is required in inline options
+  requireToken({ audience: 'api', jwt: { algorithms: ['RS256'] } })
+  // @ts-expect-error sensitive is a boolean
+  requireToken(tokens, { sensitive: 'yes' })
+  // @ts-expect-error a claims check returns a boolean
+  app.requireClaims((claims) => claims.sub)
+}
+void main

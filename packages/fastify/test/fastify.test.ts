@@ -1,0 +1,299 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import formbody from '@fastify/formbody'
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
+import tokenguard, {
+  createValidator,
+  requireScopes,
+  requireToken,
+  tokenguard as named,
+  TokenError,
+  type ValidatorOptions,
+} from '../src/index'
+
+const ISSUER = 'https://issuer.test/'
+const AUDIENCE = 'https://api.test'
+type Alg = 'RS256' | 'ES256' | 'EdDSA'
+const keys: Partial<Record<Alg, { privateKey: CryptoKey; jwk: JWK }>> = {}
+
+beforeAll(async () => {
+  for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
+    const pair = await generateKeyPair(alg, { extractable: true })
+    keys[alg] = {
+      privateKey: pair.privateKey as CryptoKey,
+      jwk: { ...(await exportJWK(pair.publicKey)), kid: alg, alg },
+    }
+  }
+})
+
+function token(alg: Alg = 'RS256', claims: Record<string, unknown> = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  return new SignJWT({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'alice',
+    scope: 'items:read',
+    iat: now,
+    exp: now + 60,
+    ...claims,
+  })
+    .setProtectedHeader({ alg, kid: alg, typ: 'at+jwt' })
+    .sign(keys[alg]!.privateKey)
+}
+
+function options(extra: Partial<ValidatorOptions> = {}): ValidatorOptions {
+  return {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    realm: 'items',
+    jwt: { algorithms: ['RS256', 'ES256', 'EdDSA'], jwks: { keys: Object.values(keys).map((k) => k.jwk) } },
+    ...extra,
+  }
+}
+
+const apps: FastifyInstance[] = []
+afterAll(() => Promise.all(apps.map((app) => app.close())))
+
+async function app(): Promise<FastifyInstance> {
+  const server = Fastify()
+  apps.push(server)
+  await server.register(tokenguard, { validator: createValidator(options()) })
+  server.get(
+    '/items',
+    { onRequest: server.requireToken(), preHandler: server.requireScopes('items:read') },
+    async (request) => ({
+      subject: request.auth?.subject,
+      scopes: request.auth?.scopes,
+    }),
+  )
+  server.get(
+    '/admin',
+    { onRequest: server.requireToken(), preHandler: server.requireScopes('items:read', 'admin') },
+    async () => ({}),
+  )
+  server.get(
+    '/any',
+    { onRequest: server.requireToken(), preHandler: server.requireAnyScope('admin', 'items:read') },
+    async () => ({}),
+  )
+  server.get(
+    '/tenant',
+    { onRequest: server.requireToken(), preHandler: server.requireClaims((c) => c.tenant === 'acme') },
+    async () => ({ ok: 1 }),
+  )
+  server.get('/maybe', { onRequest: server.requireToken({ optional: true }) }, async (request) => ({
+    subject: request.auth?.subject ?? null,
+  }))
+  server.get('/unguarded', { preHandler: server.requireScopes('items:read') }, async () => ({}))
+  server.get('/boom', { onRequest: server.requireToken() }, async () => {
+    throw new Error('handler bug')
+  })
+  return server
+}
+
+const auth = (value: string) => ({ authorization: `Bearer ${value}` })
+
+describe('Fastify adapter', () => {
+  it.each(['RS256', 'ES256', 'EdDSA'] as const)(
+    'accepts a good %s token and sets request.auth',
+    async (alg) => {
+      const response = await (await app()).inject({ url: '/items', headers: auth(await token(alg)) })
+      expect(response.statusCode).toBe(200)
+      expect(response.json()).toEqual({ subject: 'alice', scopes: ['items:read'] })
+    },
+  )
+
+  it('answers a request without a token 401 with a bare challenge', async () => {
+    const response = await (await app()).inject({ url: '/items' })
+    expect(response.statusCode).toBe(401)
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="items"')
+    expect(response.json()).toEqual({
+      error: 'unauthorized',
+      error_description: 'A bearer token is required',
+    })
+  })
+
+  it('answers a bad token 401 invalid_token with a generic description', async () => {
+    const response = await (
+      await app()
+    ).inject({ url: '/items', headers: auth(await token('RS256', { exp: 1 })) })
+    expect(response.statusCode).toBe(401)
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer realm="items", error="invalid_token", error_description="The access token is invalid"',
+    )
+    expect(response.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token is invalid',
+    })
+  })
+
+  it('answers a missing scope 403 naming the required scopes', async () => {
+    const response = await (await app()).inject({ url: '/admin', headers: auth(await token()) })
+    expect(response.statusCode).toBe(403)
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer realm="items", error="insufficient_scope", error_description="The access token lacks a required scope", scope="items:read admin"',
+    )
+  })
+
+  it('lets requireAnyScope pass with one scope and requireClaims decide on claims', async () => {
+    const server = await app()
+    const good = await token()
+    expect((await server.inject({ url: '/any', headers: auth(good) })).statusCode).toBe(200)
+    expect((await server.inject({ url: '/tenant', headers: auth(good) })).statusCode).toBe(401)
+    const tenant = await token('RS256', { tenant: 'acme' })
+    expect((await server.inject({ url: '/tenant', headers: auth(tenant) })).statusCode).toBe(200)
+  })
+
+  it('optional mode: request.auth stays null without a token; a bad one is refused', async () => {
+    const server = await app()
+    expect((await server.inject({ url: '/maybe' })).json()).toEqual({ subject: null })
+    expect((await server.inject({ url: '/maybe', headers: { authorization: 'Basic dTpw' } })).json()).toEqual(
+      { subject: null },
+    )
+    expect((await server.inject({ url: '/maybe', headers: auth('not.a.jwt') })).statusCode).toBe(401)
+    expect((await server.inject({ url: '/maybe', headers: auth(await token()) })).json()).toEqual({
+      subject: 'alice',
+    })
+  })
+
+  it('gives every request its own auth (never a shared reference)', async () => {
+    const server = await app()
+    const [a, b, none] = await Promise.all([
+      server.inject({ url: '/maybe', headers: auth(await token('RS256', { sub: 'a' })) }),
+      server.inject({ url: '/maybe', headers: auth(await token('ES256', { sub: 'b' })) }),
+      server.inject({ url: '/maybe' }),
+    ])
+    expect([a.json(), b.json(), none.json()]).toEqual([{ subject: 'a' }, { subject: 'b' }, { subject: null }])
+  })
+
+  it('a guard without requireToken before it answers 401', async () => {
+    expect((await (await app()).inject({ url: '/unguarded' })).statusCode).toBe(401)
+  })
+
+  it('leaves errors thrown by the handler to Fastify: a bug is a 500, not a token error', async () => {
+    const response = await (await app()).inject({ url: '/boom', headers: auth(await token()) })
+    expect(response.statusCode).toBe(500)
+    expect(response.headers['www-authenticate']).toBeUndefined()
+  })
+
+  it('errors: "next" throws TokenErrors to the error handler', async () => {
+    const server = Fastify()
+    apps.push(server)
+    await server.register(named, options())
+    const seen: unknown[] = []
+    server.setErrorHandler((error, _request, reply) => {
+      seen.push(error)
+      return reply.code(418).send({ mine: (error as TokenError).reason })
+    })
+    server.get(
+      '/x',
+      { onRequest: server.requireToken({ errors: 'next' }), preHandler: server.requireScopes('admin') },
+      async () => ({}),
+    )
+    expect((await server.inject({ url: '/x' })).json()).toEqual({ mine: 'missing_token' })
+    expect((await server.inject({ url: '/x', headers: auth(await token()) })).json()).toEqual({
+      mine: 'insufficient_scope',
+    })
+    expect(seen.every((error) => error instanceof TokenError)).toBe(true)
+  })
+
+  it('errors: "next" without a handler: Fastify applies status and headers', async () => {
+    const server = Fastify()
+    apps.push(server)
+    await server.register(tokenguard, options())
+    server.get('/x', { onRequest: server.requireToken({ errors: 'next' }) }, async () => ({}))
+    const response = await server.inject({ url: '/x' })
+    expect(response.statusCode).toBe(401)
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="items"')
+    expect(response.body).not.toMatch(/stack|at /)
+  })
+
+  it('standalone requireToken and guards are hooks too, no plugin needed', async () => {
+    const server = Fastify()
+    apps.push(server)
+    const tokens = createValidator(options())
+    server.get(
+      '/x',
+      { onRequest: requireToken(tokens), preHandler: requireScopes('items:read') },
+      async (request) => ({
+        sub: request.auth?.subject,
+      }),
+    )
+    expect((await server.inject({ url: '/x' })).statusCode).toBe(401)
+    expect((await server.inject({ url: '/x', headers: auth(await token()) })).json()).toEqual({
+      sub: 'alice',
+    })
+    expect(() => requireToken(tokens, { errors: 'throw' as never })).toThrow(TypeError)
+    expect(() => requireToken(tokens, { strategy: 'opaque' })).toThrow(TypeError)
+    expect(() => requireToken({ issuer: ISSUER, audience: AUDIENCE } as never)).toThrow(TypeError)
+  })
+
+  it('a plugin registered at the root serves routes in child contexts', async () => {
+    const server = Fastify()
+    apps.push(server)
+    await server.register(tokenguard, { validator: options() })
+    await server.register(
+      async (child) => {
+        child.get('/x', { onRequest: child.requireToken() }, async (request) => ({
+          sub: request.auth?.subject,
+        }))
+      },
+      { prefix: '/child' },
+    )
+    expect((await server.inject({ url: '/child/x', headers: auth(await token()) })).json()).toEqual({
+      sub: 'alice',
+    })
+  })
+
+  it('a plugin registered in a child context decorates that context only, not siblings or the root', async () => {
+    const server = Fastify()
+    apps.push(server)
+    const seen: Record<string, boolean> = {}
+    await server.register(async (child) => {
+      await child.register(tokenguard, options())
+      seen.child = child.hasDecorator('requireToken')
+    })
+    await server.register(async (sibling) => {
+      seen.sibling = sibling.hasDecorator('requireToken')
+    })
+    await server.ready()
+    expect({ ...seen, root: server.hasDecorator('requireToken') }).toEqual({
+      child: true,
+      sibling: false,
+      root: false,
+    })
+  })
+
+  it('reads a form-body token from preValidation (parsed by then), never from onRequest', async () => {
+    const server = Fastify()
+    apps.push(server)
+    await server.register(formbody)
+    await server.register(tokenguard, options({ allowBodyToken: true }))
+    server.post('/late', { preValidation: server.requireToken() }, async (request) => ({
+      sub: request.auth?.subject,
+    }))
+    server.post('/early', { onRequest: server.requireToken() }, async (request) => ({
+      sub: request.auth?.subject,
+    }))
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const payload = `access_token=${await token()}`
+    expect((await server.inject({ method: 'POST', url: '/late', headers: form, payload })).json()).toEqual({
+      sub: 'alice',
+    })
+    expect((await server.inject({ method: 'POST', url: '/early', headers: form, payload })).statusCode).toBe(
+      401,
+    )
+  })
+
+  it('closes a validator it built from inline options, never one it was given', async () => {
+    const inline = Fastify()
+    await inline.register(tokenguard, options())
+    await inline.ready()
+    await expect(inline.close()).resolves.toBeUndefined()
+    const given = createValidator(options())
+    const close = jest.spyOn(given, 'close')
+    const server = Fastify()
+    await server.register(tokenguard, { validator: given })
+    await server.close()
+    expect(close).not.toHaveBeenCalled()
+  })
+})

@@ -1,0 +1,114 @@
+import type { DefaultState, Middleware, ParameterizedContext } from 'koa'
+import {
+  asTokenError,
+  createValidator,
+  isValidator,
+  requireAnyScope as anyScopeGuard,
+  requireClaims as claimsGuard,
+  requireScopes as scopesGuard,
+  toErrorResponse,
+  type AuthContext,
+  type Guard,
+  type RouteOptions,
+  type TokenClaims,
+  type Validator,
+  type ValidatorOptions,
+} from '@tokenguard/core'
+
+export * from '@tokenguard/core'
+
+/** What `requireToken` adds to `ctx.state`: typed through the middleware, no global augmentation. */
+export interface TokenState<C extends TokenClaims = TokenClaims> extends DefaultState {
+  /** Set once the token is accepted; undefined on an optional route without a token. */
+  auth?: AuthContext<C>
+}
+
+/** A Koa middleware whose later neighbours (with @koa/router) see `ctx.state.auth` typed. */
+export type TokenMiddleware<C extends TokenClaims = TokenClaims> = Middleware<TokenState<C>>
+
+export interface KoaRouteOptions extends RouteOptions {
+  /** `respond` (default): answer token errors here (RFC 6750 status, header, JSON). `next`: throw them to Koa. */
+  errors?: 'respond' | 'next'
+}
+
+const ERROR_MODE = Symbol('tokenguard.errors')
+type TaggedContext = ParameterizedContext<TokenState> & { [ERROR_MODE]?: 'respond' | 'next' }
+
+/**
+ * Protects the middleware after it: validates the bearer token and sets `ctx.state.auth`.
+ *
+ * @example
+ * router.get('/items', requireToken(tokens, { strategy: 'jwt' }), requireScopes('items:read'), (ctx) => {
+ *   ctx.body = { subject: ctx.state.auth?.subject }
+ * })
+ */
+export function requireToken<C extends TokenClaims = TokenClaims>(
+  validatorOrOptions: Validator<C> | ValidatorOptions,
+  routeOptions: KoaRouteOptions = {},
+): TokenMiddleware<C> {
+  const { errors = 'respond', ...route } = routeOptions
+  if (errors !== 'respond' && errors !== 'next')
+    throw new TypeError('requireToken: `errors` must be respond or next')
+  // Inline options build one validator here, when the route is declared, never per request.
+  const validator = isValidator(validatorOrOptions)
+    ? validatorOrOptions
+    : createValidator<C>(validatorOrOptions)
+  const authenticate = validator.route(route)
+  return async function requireToken(ctx: TaggedContext, next) {
+    ctx[ERROR_MODE] = errors
+    let auth: AuthContext<C> | undefined
+    try {
+      auth = await authenticate({
+        method: ctx.method,
+        url: ctx.originalUrl,
+        headers: ctx.headers,
+        rawHeaders: ctx.req.rawHeaders,
+        // Set by a body parser (@koa/bodyparser, koa-body) that runs before this middleware.
+        body: (ctx.request as { body?: unknown }).body,
+      })
+    } catch (error) {
+      return fail(ctx, error)
+    }
+    ctx.state.auth = auth
+    // Outside the try: errors thrown downstream are the app's, not token errors.
+    await next()
+  }
+}
+
+/** All of `scopes` are required (403 `insufficient_scope` otherwise). */
+export function requireScopes(...scopes: string[]): TokenMiddleware {
+  return guard(scopesGuard(...scopes))
+}
+
+/** Any one of `scopes` is enough. */
+export function requireAnyScope(...scopes: string[]): TokenMiddleware {
+  return guard(anyScopeGuard(...scopes))
+}
+
+/** A check of your own over the token's claims. */
+export function requireClaims<C extends TokenClaims = TokenClaims>(
+  check: (claims: C, auth: AuthContext<C>) => boolean,
+): TokenMiddleware<C> {
+  return guard(claimsGuard(check))
+}
+
+function guard<C extends TokenClaims = TokenClaims>(check: Guard): TokenMiddleware<C> {
+  return async function requireGuard(ctx: TaggedContext, next) {
+    try {
+      check(ctx.state.auth)
+    } catch (error) {
+      return fail(ctx, error)
+    }
+    await next()
+  }
+}
+
+function fail(ctx: TaggedContext, thrown: unknown): void {
+  const error = asTokenError(thrown)
+  // Koa's onerror applies `status`, `headers` and `expose`; an app's own error middleware sees the TokenError.
+  if (ctx[ERROR_MODE] === 'next') throw error
+  const { status, headers, body } = toErrorResponse(error)
+  ctx.status = status
+  ctx.set(headers)
+  ctx.body = body
+}

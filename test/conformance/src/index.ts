@@ -1,0 +1,18 @@
+export {
+  runConformanceSuite,
+  expectRefusal,
+  expectNothingLeaked,
+  serialised,
+  jwtRoutes,
+  opaqueRoutes,
+  jwtOptions,
+} from './suite'
+export type { AdapterRouteOptions, Harness, RouteSpec, RunningApp } from './harness'
+export { expressHarness } from './harnesses/express'
+export { koaHarness } from './harnesses/koa'
+export { fastifyHarness } from './harnesses/fastify'
+export { send, bearer } from './http-client'
+export type { Answer, SendOptions } from './http-client'
+export { startIntrospectionServer } from './introspection-server'
+export type { IntrospectionServer } from './introspection-server'
+export * from './tokens'

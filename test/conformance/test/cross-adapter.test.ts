@@ -1,0 +1,105 @@
+import { createValidator } from '@tokenguard/core'
+import { Agent } from 'undici'
+import type { RunningApp } from '../src/harness'
+import { expressHarness } from '../src/harnesses/express'
+import { fastifyHarness } from '../src/harnesses/fastify'
+import { koaHarness } from '../src/harnesses/koa'
+import { bearer, send, type Answer, type SendOptions } from '../src/http-client'
+import { startIntrospectionServer, type IntrospectionServer } from '../src/introspection-server'
+import { jwtOptions, jwtRoutes, opaqueRoutes } from '../src/suite'
+import { AUDIENCE, ISSUER, accessToken, signingKey } from '../src/tokens'
+
+// The same request, byte for byte, to all three adapters at once: the answers must be identical
+// (status, the headers that carry meaning, and the parsed body, auth context included).
+const harnesses = [expressHarness, koaHarness, fastifyHarness]
+let apps: RunningApp[] = []
+let server: IntrospectionServer
+let dispatcher: Agent
+const requests: Array<[string, string, SendOptions]> = []
+
+function comparable(answer: Answer) {
+  const { status, headers, json } = answer
+  return {
+    status,
+    wwwAuthenticate: headers['www-authenticate'],
+    retryAfter: headers['retry-after'],
+    contentType: headers['content-type'],
+    json,
+  }
+}
+
+beforeAll(async () => {
+  const key = await signingKey('main')
+  server = await startIntrospectionServer()
+  dispatcher = new Agent()
+  const validator = createValidator(
+    jwtOptions(key, {
+      allowBodyToken: true,
+      introspection: {
+        endpoint: server.endpoint,
+        clientId: server.clientId,
+        clientSecret: server.clientSecret,
+      },
+      dispatcher,
+    }),
+  )
+  const routes = [...jwtRoutes.filter((route) => route.path !== '/next'), ...opaqueRoutes]
+  apps = await Promise.all(harnesses.map((harness) => harness.start(validator, routes)))
+
+  const good = await accessToken(key, { cnf: { jkt: 'thumbprint' }, scope: ['items:read', 'extra'] })
+  const now = Math.floor(Date.now() / 1000)
+  server.activate('opaque-cross', {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'bob',
+    scope: 'items:read',
+    exp: now + 60,
+  })
+  const form: Array<[string, string]> = [['Content-Type', 'application/x-www-form-urlencoded']]
+  requests.push(
+    ['good JWT', '/plain', { headers: bearer(good) }],
+    ['no token', '/items', {}],
+    ['missing scope', '/admin', { headers: bearer(good) }],
+    ['any scope', '/any-missing', { headers: bearer(good) }],
+    ['claims', '/tenant', { headers: bearer(good) }],
+    ['expired', '/items', { headers: bearer(await accessToken(key, { exp: now - 300, iat: now - 600 })) }],
+    ['two headers', '/items', { headers: [...bearer(good), ...bearer(good)] }],
+    ['optional, none', '/maybe', {}],
+    ['optional, good', '/maybe', { headers: bearer(good) }],
+    ['guard only', '/guard-only', { headers: bearer(good) }],
+    ['form body', '/form', { method: 'POST', headers: form, body: `access_token=${good}` }],
+    ['opaque', '/opaque', { headers: bearer('opaque-cross') }],
+    ['opaque inactive', '/opaque', { headers: bearer('opaque-unknown') }],
+    ['hybrid JWT', '/hybrid', { headers: bearer(good) }],
+    ['hybrid opaque', '/hybrid', { headers: bearer('opaque-cross') }],
+  )
+})
+
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.close()))
+  await dispatcher?.close()
+  await server?.close()
+})
+
+it('answers every request identically on Express, Koa and Fastify', async () => {
+  for (const [name, path, options] of requests) {
+    const [express, ...others] = await Promise.all(
+      apps.map(async (app) => comparable(await send(app.url, path, options))),
+    )
+    for (const [index, answer] of others.entries()) {
+      expect({ request: name, adapter: harnesses[index + 1]!.name, answer }).toEqual({
+        request: name,
+        adapter: harnesses[index + 1]!.name,
+        answer: express,
+      })
+    }
+  }
+})
+
+it('hands every handler a deep-equal auth context for the same token', async () => {
+  const [, path, options] = requests[0]!
+  const bodies = await Promise.all(apps.map(async (app) => (await send(app.url, path, options)).json))
+  expect(bodies[0]).toMatchObject({ auth: { strategy: 'jwt', subject: 'alice', binding: { type: 'dpop' } } })
+  expect(bodies[1]).toEqual(bodies[0])
+  expect(bodies[2]).toEqual(bodies[0])
+})

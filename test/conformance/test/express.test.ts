@@ -1,0 +1,4 @@
+import { runConformanceSuite } from '../src/suite'
+import { expressHarness } from '../src/harnesses/express'
+
+runConformanceSuite(expressHarness)

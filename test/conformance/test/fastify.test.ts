@@ -1,0 +1,4 @@
+import { runConformanceSuite } from '../src/suite'
+import { fastifyHarness } from '../src/harnesses/fastify'
+
+runConformanceSuite(fastifyHarness)
