@@ -5,8 +5,22 @@ import type { RejectReason } from './errors.js'
  * enough to build metrics and traces (`onEvent` option) without forking.
  */
 export type TokenEvent =
-  | { type: 'accepted'; strategy: 'jwt' | 'opaque'; issuer: string | undefined; cached: boolean; durationMs: number }
-  | { type: 'rejected'; reason: RejectReason; status: number; strategy: string | undefined; durationMs: number }
+  | {
+      type: 'accepted'
+      strategy: 'jwt' | 'opaque'
+      issuer: string | undefined
+      route: string | undefined
+      cached: boolean
+      durationMs: number
+    }
+  | {
+      type: 'rejected'
+      reason: RejectReason
+      status: number
+      strategy: string | undefined
+      route: string | undefined
+      durationMs: number
+    }
   | {
       type: 'keys_fetch'
       url: string

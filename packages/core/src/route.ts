@@ -2,6 +2,7 @@ import type { ResolvedOptions } from './options.js'
 import type { RouteOptions, Strategy } from './types.js'
 
 export interface ResolvedRoute {
+  name: string | undefined
   strategy: Strategy
   sensitive: boolean
   optional: boolean
@@ -38,7 +39,11 @@ export function resolveRoute(route: RouteOptions | undefined, options: ResolvedO
   if (cacheMaxAge !== undefined && (typeof cacheMaxAge !== 'number' || !Number.isFinite(cacheMaxAge) || cacheMaxAge < 0)) {
     throw new TypeError('requireToken: `cacheMaxAge` must be a non-negative number of seconds')
   }
+  if (given.name !== undefined && typeof given.name !== 'string') {
+    throw new TypeError('requireToken: `name` must be a string')
+  }
   return {
+    name: given.name,
     strategy,
     sensitive,
     optional: given.optional ?? false,

@@ -42,6 +42,8 @@ export interface AuthContext<C extends TokenClaims = TokenClaims> {
 
 /** Per-route policy, given to `requireToken(validator, routeOptions)`. */
 export interface RouteOptions {
+  /** A name for this route in events and metrics (e.g. `GET /items`). */
+  name?: string
   /** Defaults to `jwt` when only `jwt` is configured, `opaque` when only `introspection` is, else `hybrid`. */
   strategy?: Strategy
   /** Sensitive routes check the denylist and never use a cached introspection result older than `cacheMaxAge`. */

@@ -152,6 +152,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
           type: 'accepted',
           strategy: context.strategy,
           issuer: context.issuer,
+          route: compiled.name,
           cached,
           durationMs: performance.now() - started,
         })
@@ -166,6 +167,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
           reason: error.reason,
           status: error.status,
           strategy: compiled.strategy,
+          route: compiled.name,
           durationMs: performance.now() - started,
         })
         throw error
