@@ -262,7 +262,7 @@ function resolveIntrospection(options: IntrospectionOptions, issuers: string[]):
 
 function checkStore(store: unknown): Store | undefined {
   if (store === undefined) return undefined
-  const methods = ['get', 'set', 'delete', 'addDenylistEntry', 'listDenylist', 'subscribe', 'close']
+  const methods = ['get', 'set', 'delete', 'addIfAbsent', 'addDenylistEntry', 'listDenylist', 'subscribe', 'close']
   if (store === null || typeof store !== 'object' || methods.some((name) => typeof (store as never)[name] !== 'function')) {
     throw new TypeError('createValidator: `store` must implement the Store interface (MemoryStore, RedisStore)')
   }

@@ -170,6 +170,31 @@ export function runStoreSuite(
       })
     })
 
+    describe('addIfAbsent', () => {
+      test('exactly one of many concurrent callers across instances wins a key', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).addIfAbsent('proof-jti', 60_000)),
+        )
+        expect(results.filter(Boolean)).toHaveLength(1)
+        expect(await b.addIfAbsent('proof-jti', 60_000)).toBe(false)
+        expect(await a.addIfAbsent('other-jti', 60_000)).toBe(true)
+      })
+
+      test('a key can be won again once its ttl has passed', async () => {
+        if (fixture?.now) {
+          expect(await a.addIfAbsent('k', 1000)).toBe(true)
+          advance(999)
+          expect(await b.addIfAbsent('k', 1000)).toBe(false)
+          advance(1)
+          expect(await b.addIfAbsent('k', 1000)).toBe(true)
+          return
+        }
+        expect(await a.addIfAbsent('k', shortTtlMs)).toBe(true)
+        expect(await b.addIfAbsent('k', shortTtlMs)).toBe(false)
+        expect(await waitUntil(async () => b.addIfAbsent('k', 60_000), shortTtlMs + timeoutMs)).toBe(true)
+      })
+    })
+
     describe('denylist', () => {
       test('an entry added on one instance is listed on the other, exactly as given', async () => {
         const entry: DenylistEntry = {

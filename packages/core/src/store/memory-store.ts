@@ -37,6 +37,14 @@ export class MemoryStore implements Store {
     if (ttlMs > 0) this.values.set(key, { value, expiresAt: this.now() + ttlMs })
   }
 
+  async addIfAbsent(key: string, ttlMs: number): Promise<boolean> {
+    // Check and write with no await in between: one event-loop turn, so exactly one caller wins.
+    const hit = this.values.get(key)
+    if (hit !== undefined && hit.expiresAt > this.now()) return false
+    this.values.set(key, { value: '1', expiresAt: this.now() + ttlMs })
+    return true
+  }
+
   async delete(key: string): Promise<void> {
     this.values.delete(key)
   }

@@ -29,6 +29,11 @@ export interface Store {
   get(key: string): Promise<string | undefined>
   set(key: string, value: string, ttlMs: number): Promise<void>
   delete(key: string): Promise<void>
+  /**
+   * Records `key` for `ttlMs` unless it is already there: true when this call recorded it. One
+   * winner across the fleet (DPoP proof `jti` replay detection, RFC 9449 §11.1).
+   */
+  addIfAbsent(key: string, ttlMs: number): Promise<boolean>
   /** Records an entry (it expires on its own at `expiresAt`) and publishes it on the feed. */
   addDenylistEntry(entry: DenylistEntry): Promise<void>
   /** Every entry that has not expired at `nowSeconds`. */
