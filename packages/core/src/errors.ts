@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'insufficient_scope'
   | 'insufficient_user_authentication'
   | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 /** Why a request was refused: stable identifiers for events, metrics and logs (never sent to clients). */
 export type RejectReason =
@@ -45,6 +47,12 @@ export type RejectReason =
   | 'introspection_unavailable'
   | 'denylist_unavailable'
   | 'internal_error'
+  | 'invalid_dpop_proof'
+  | 'dpop_replay'
+  | 'dpop_nonce'
+  | 'dpop_required'
+  | 'binding_mismatch'
+  | 'insufficient_authentication'
 
 export interface TokenErrorInit {
   reason: RejectReason
@@ -55,7 +63,17 @@ export interface TokenErrorInit {
   scope?: readonly string[]
   /** Extra challenge parameters (`acr_values`, `max_age`, `resource_metadata`, …). */
   params?: Record<string, string>
+  /** Response headers besides the challenge (`DPoP-Nonce`, RFC 9449 §8). */
+  extraHeaders?: Record<string, string>
   cause?: unknown
+}
+
+/** What the validator adds to every challenge it answers: realm, scheme and resource-wide parameters. */
+export interface ChallengeContext {
+  realm: string | undefined
+  scheme: string
+  /** `algs` for DPoP (RFC 9449 §7.1), `resource_metadata` (RFC 9728 §5.1). */
+  params: Record<string, string> | undefined
 }
 
 export abstract class TokenError extends Error {
@@ -67,8 +85,11 @@ export abstract class TokenError extends Error {
   readonly retryAfter: number | undefined
   readonly scope: readonly string[] | undefined
   readonly params: Record<string, string> | undefined
+  readonly extraHeaders: Record<string, string> | undefined
   /** Set by the validator that raised it, so the challenge names the protected resource. */
   realm: string | undefined
+  /** Resource-wide challenge parameters set by the validator. */
+  challengeParams: Record<string, string> | undefined
   /** `Bearer`, or `DPoP` when the request used that scheme (RFC 9449 §7.1). */
   scheme = 'Bearer'
   /** Koa applies `status`, `headers` and, with `expose`, the message of an error that reaches it. */
@@ -82,7 +103,17 @@ export abstract class TokenError extends Error {
     this.retryAfter = init.retryAfter
     this.scope = init.scope
     this.params = init.params
+    this.extraHeaders = init.extraHeaders
     this.realm = undefined
+    this.challengeParams = undefined
+  }
+
+  /** Takes the realm, scheme and resource-wide parameters of the validator that answers. */
+  withChallenge(context: ChallengeContext): this {
+    this.realm = context.realm
+    this.scheme = context.scheme
+    this.challengeParams = context.params
+    return this
   }
 
   /** The same as `status`, for error handlers that read `statusCode` (Fastify's convention). */
@@ -99,8 +130,8 @@ export abstract class TokenError extends Error {
       params.error_description = this.description
     }
     if (this.scope !== undefined && this.scope.length > 0) params.scope = this.scope.join(' ')
-    Object.assign(params, this.params)
-    return { 'WWW-Authenticate': formatChallenge(this.scheme, params) }
+    Object.assign(params, this.challengeParams, this.params)
+    return { 'WWW-Authenticate': formatChallenge(this.scheme, params), ...this.extraHeaders }
   }
 
   /** The JSON body every adapter sends: `{ error, error_description }`. */
@@ -151,6 +182,24 @@ export class InsufficientUserAuthenticationError extends TokenError {
   readonly code = 'insufficient_user_authentication'
   constructor(init: TokenErrorInit) {
     super('A stronger or more recent authentication is required', init)
+  }
+}
+
+/** 401 (RFC 9449 §7.1): the DPoP proof is missing, malformed, replayed or does not fit the request. */
+export class InvalidDpopProofError extends TokenError {
+  readonly status = 401
+  readonly code = 'invalid_dpop_proof'
+  constructor(init: Omit<TokenErrorInit, 'reason'> & { reason?: RejectReason }) {
+    super('The DPoP proof is invalid', { reason: 'invalid_dpop_proof', ...init })
+  }
+}
+
+/** 401 (RFC 9449 §8): the proof must carry the server nonce given in `DPoP-Nonce`. */
+export class UseDpopNonceError extends TokenError {
+  readonly status = 401
+  readonly code = 'use_dpop_nonce'
+  constructor(nonce: string) {
+    super('A DPoP nonce is required', { reason: 'dpop_nonce', extraHeaders: { 'DPoP-Nonce': nonce } })
   }
 }
 

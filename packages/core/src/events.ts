@@ -27,6 +27,8 @@ export type TokenEvent =
       outcome: 'ok' | 'error'
       durationMs: number
       keys?: number
+      added?: number // on a rotation only: keys new since the previous good fetch, and keys gone
+      dropped?: number
       staleServed?: boolean
       error?: string
     }

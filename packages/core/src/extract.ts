@@ -12,11 +12,13 @@ export interface ExtractOptions {
   allowQueryToken: boolean
   /** Longest token accepted, in characters; a longer one is refused before any decoding. */
   maxTokenLength: number
+  /** Accept the `DPoP` scheme (RFC 9449 §7.1). */
+  allowDpop: boolean
 }
 
 export interface ExtractedToken {
   token: string
-  scheme: 'bearer'
+  scheme: 'bearer' | 'dpop'
   location: 'header' | 'body' | 'query'
 }
 
@@ -58,13 +60,13 @@ function readAuthorizationHeader(request: RequestLike, options: ExtractOptions):
     throw new InvalidTokenError({ reason: 'token_too_large', description: 'The access token is too large' })
   }
   const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.toLowerCase() !== 'bearer') {
+  const scheme = (space === -1 ? value : value.slice(0, space)).toLowerCase()
+  if (scheme !== 'bearer' && !(scheme === 'dpop' && options.allowDpop)) {
     // Another scheme (Basic, Digest, …) is not a bearer token: answer as if none was sent.
     throw new MissingTokenError({ reason: 'unsupported_scheme' })
   }
   // `Bearer` with nothing after it is an empty token: checkToken refuses it as malformed.
-  return { token: space === -1 ? '' : value.slice(space + 1), scheme: 'bearer', location: 'header' }
+  return { token: space === -1 ? '' : value.slice(space + 1), scheme, location: 'header' }
 }
 
 function countRawAuthorization(rawHeaders: readonly string[] | undefined): number {

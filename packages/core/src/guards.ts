@@ -1,4 +1,10 @@
-import { InsufficientScopeError, InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
+import {
+  InsufficientScopeError,
+  InvalidTokenError,
+  MissingTokenError,
+  type ChallengeContext,
+  type TokenError,
+} from './errors.js'
 import { missingScopes } from './scopes.js'
 import type { AuthContext, TokenClaims } from './types.js'
 
@@ -8,16 +14,21 @@ import type { AuthContext, TokenClaims } from './types.js'
  */
 export type Guard = (auth: AuthContext | undefined) => void
 
-const realms = new WeakMap<AuthContext, string>()
+const challenges = new WeakMap<AuthContext, ChallengeContext>()
 
-/** Remembers which validator's realm a context came from, so a guard's challenge names it. */
-export function bindRealm(auth: AuthContext, realm: string): void {
-  realms.set(auth, realm)
+/** Remembers which validator a context came from, so a guard's challenge names its realm. */
+export function bindChallenge(auth: AuthContext, challenge: ChallengeContext): void {
+  challenges.set(auth, challenge)
+}
+
+/** The challenge context of the validator that accepted `auth` (for guards and step-up checks). */
+export function challengeOf(auth: AuthContext): ChallengeContext | undefined {
+  return challenges.get(auth)
 }
 
 function withRealm<E extends TokenError>(error: E, auth: AuthContext | undefined): E {
-  error.realm = auth === undefined ? undefined : realms.get(auth)
-  return error
+  const challenge = auth === undefined ? undefined : challenges.get(auth)
+  return challenge === undefined ? error : error.withChallenge(challenge)
 }
 
 function checkScopeArguments(name: string, scopes: readonly string[]): void {

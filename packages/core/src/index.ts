@@ -4,6 +4,7 @@ export type {
   ValidatorOptions,
   JwtOptions,
   IntrospectionOptions,
+  DpopOptions,
 } from './options.js'
 export type { AuthContext, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { RequestLike } from './request.js'
@@ -15,13 +16,20 @@ export {
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
   UnavailableError,
+  InvalidDpopProofError,
+  UseDpopNonceError,
   isTokenError,
 } from './errors.js'
-export type { ErrorCode, RejectReason } from './errors.js'
+export type { ErrorCode, RejectReason, ChallengeContext } from './errors.js'
 export { formatChallenge } from './challenge.js'
 export { toErrorResponse, asTokenError } from './respond.js'
 export type { ErrorResponse } from './respond.js'
 export { requireScopes, requireAnyScope, requireClaims } from './guards.js'
+export { requireStepUp } from './step-up.js'
+export type { StepUpOptions } from './step-up.js'
+export { fromNodeRequest } from './node-request.js'
+export { protectedResourceMetadata } from './resource-metadata.js'
+export type { ResourceMetadataInput } from './resource-metadata.js'
 export type { Guard } from './guards.js'
 export { parseScopes } from './scopes.js'
 export type { TokenEvent, EventListener } from './events.js'

@@ -62,6 +62,23 @@ export interface IntrospectionOptions {
   requireAudience?: boolean
 }
 
+export interface DpopOptions {
+  /** Accepted proof algorithms. Default ES256, EdDSA, PS256, RS256. */
+  algorithms?: readonly string[]
+  /** Refuse bearer tokens altogether: every token must come with a proof. Default false. */
+  required?: boolean
+  /** Oldest accepted proof (`iat`), in seconds. Default 60. */
+  maxAge?: number
+  /** Require server nonces (RFC 9449 §8); give one secret to every instance of a fleet. */
+  nonce?: { secret?: string | Uint8Array; lifetime?: number }
+  /** The API's public origin, the trusted base of `htu` (`https://api.example.com`). */
+  origin?: string
+  /** Without `origin`: the hosts the API answers for (the Host header must be one). */
+  allowedHosts?: readonly string[]
+  /** Honour `X-Forwarded-Proto`/`X-Forwarded-Host` (only behind a proxy you run). Default false. */
+  trustProxy?: boolean
+}
+
 export interface ValidatorOptions {
   /** Trusted issuer, or an allowlist of them. A token's `iss` only selects among these. */
   issuer: string | readonly string[]
@@ -88,6 +105,15 @@ export interface ValidatorOptions {
     /** How long a revocation is kept when the token's expiry is unknown (opaque tokens, subjects), in seconds. Default 86400. */
     revocationTtl?: number
   }
+  /** DPoP (RFC 9449): sender-constrained tokens presented with the `DPoP` scheme and a proof. */
+  dpop?: DpopOptions
+  /** Mutual-TLS bound tokens (RFC 8705): `cnf["x5t#S256"]` is compared with the client certificate. */
+  mtls?: {
+    /** A header set by a TLS terminator you run, carrying the client certificate (RFC 9440 `Client-Cert`, or URL-encoded PEM). */
+    certificateHeader?: string
+  }
+  /** URL of this resource's metadata (RFC 9728), named in every challenge as `resource_metadata`. */
+  resourceMetadata?: string
   /** Claim holding scopes (`permissions`, …); default `scope`, then `scp`. */
   scopeClaim?: string
   /** Receives every decision and network call; never the token. */
@@ -130,7 +156,20 @@ export interface ResolvedIntrospectionOptions {
   requireAudience: boolean
 }
 
+export interface ResolvedDpopOptions {
+  algorithms: string[]
+  required: boolean
+  maxAge: number
+  nonce: { secret: Uint8Array | undefined; lifetime: number } | undefined
+  origin: string | undefined
+  allowedHosts: string[] | undefined
+  trustProxy: boolean
+}
+
 export interface ResolvedOptions {
+  dpop: ResolvedDpopOptions | undefined
+  mtls: { certificateHeader: string | undefined }
+  resourceMetadata: string | undefined
   store: Store | undefined
   denylist: { maxStaleness: number; fallbackToStore: boolean; revocationTtl: number }
   issuers: string[]
@@ -167,6 +206,10 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     maxTokenLength: positiveNumber(options.maxTokenLength, 'maxTokenLength', 8192, true),
     scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
     store: checkStore(options.store),
+    dpop: options.dpop === undefined ? undefined : resolveDpop(options.dpop),
+    mtls: { certificateHeader: optionalString(options.mtls?.certificateHeader, 'mtls.certificateHeader')?.toLowerCase() },
+    resourceMetadata:
+      options.resourceMetadata === undefined ? undefined : checkUrl(options.resourceMetadata, 'resourceMetadata'),
     denylist: {
       maxStaleness: positiveNumber(options.denylist?.maxStaleness, 'denylist.maxStaleness', 5) * 1000,
       fallbackToStore: optionalBoolean(options.denylist?.fallbackToStore, 'denylist.fallbackToStore') ?? false,
@@ -260,6 +303,44 @@ function resolveIntrospection(options: IntrospectionOptions, issuers: string[]):
   }
 }
 
+const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256']
+
+function resolveDpop(dpop: DpopOptions): ResolvedDpopOptions {
+  if (dpop === null || typeof dpop !== 'object') throw new TypeError('createValidator: `dpop` must be an object')
+  const algorithms = dpop.algorithms === undefined ? DPOP_ALGORITHMS : stringList(dpop.algorithms, 'dpop.algorithms')
+  for (const alg of algorithms) {
+    // RFC 9449 §4.2: the proof is signed with an asymmetric key, never a shared secret.
+    if (!ASYMMETRIC_ALGORITHMS.has(alg)) throw new TypeError(`createValidator: \`dpop.algorithms\` holds "${alg}"`)
+  }
+  const origin = dpop.origin === undefined ? undefined : checkUrl(dpop.origin, 'dpop.origin')
+  const allowedHosts =
+    dpop.allowedHosts === undefined
+      ? undefined
+      : stringList(dpop.allowedHosts, 'dpop.allowedHosts').map((host) => host.toLowerCase())
+  if (origin === undefined && allowedHosts === undefined) {
+    throw new TypeError('createValidator: `dpop` needs `origin` or `allowedHosts` to know which URIs proofs may name')
+  }
+  const nonce = dpop.nonce
+  if (nonce !== undefined && (nonce === null || typeof nonce !== 'object')) {
+    throw new TypeError('createValidator: `dpop.nonce` must be an object')
+  }
+  return {
+    algorithms: [...algorithms],
+    required: optionalBoolean(dpop.required, 'dpop.required') ?? false,
+    maxAge: positiveNumber(dpop.maxAge, 'dpop.maxAge', 60, true),
+    nonce:
+      nonce === undefined
+        ? undefined
+        : {
+            secret: nonce.secret === undefined ? undefined : secretBytes(nonce.secret, 'dpop.nonce.secret'),
+            lifetime: positiveNumber(nonce.lifetime, 'dpop.nonce.lifetime', 300, true),
+          },
+    origin,
+    allowedHosts,
+    trustProxy: optionalBoolean(dpop.trustProxy, 'dpop.trustProxy') ?? false,
+  }
+}
+
 function checkStore(store: unknown): Store | undefined {
   if (store === undefined) return undefined
   const methods = ['get', 'set', 'delete', 'addIfAbsent', 'addDenylistEntry', 'listDenylist', 'subscribe', 'close']
@@ -325,10 +406,10 @@ export function positiveNumber(value: unknown, name: string, fallback: number, s
   return value
 }
 
-function secretBytes(secret: string | Uint8Array): Uint8Array {
+function secretBytes(secret: string | Uint8Array, name = 'jwt.secret'): Uint8Array {
   const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('createValidator: `jwt.secret` must be a string or Uint8Array')
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`createValidator: \`${name}\` must be a string or Uint8Array`)
   // RFC 7518 §3.2: an HMAC key at least as long as the hash output (32 bytes for HS256).
-  if (bytes.length < 32) throw new TypeError('createValidator: `jwt.secret` must be at least 32 bytes')
+  if (bytes.length < 32) throw new TypeError(`createValidator: \`${name}\` must be at least 32 bytes`)
   return bytes
 }

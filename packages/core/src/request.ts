@@ -17,4 +17,8 @@ export interface RequestLike {
   body?: unknown
   /** The parsed query string, when the framework has parsed it. */
   query?: Record<string, unknown>
+  /** `https` when the connection is TLS (DPoP `htu` without a configured origin). */
+  protocol?: string
+  /** The client certificate (DER) of a mutual-TLS connection, read only when a token is bound to one. */
+  peerCertificate?: () => Uint8Array | undefined
 }

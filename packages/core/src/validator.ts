@@ -2,7 +2,9 @@ import { buildAuthContext } from './auth-context.js'
 import { InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
 import { extractToken, type ExtractOptions } from './extract.js'
-import { bindRealm } from './guards.js'
+import { bindChallenge } from './guards.js'
+import { createBindingCheck } from './binding.js'
+import type { ChallengeContext } from './errors.js'
 import { createDenylist, type Denylist } from './denylist/denylist.js'
 import { entriesForSubject, entriesForToken, type RevokeSubjectOptions, type RevokeTarget } from './denylist/revocation.js'
 import { MemoryStore } from './store/memory-store.js'
@@ -71,6 +73,15 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
     allowBodyToken: resolved.allowBodyToken,
     allowQueryToken: resolved.allowQueryToken,
     maxTokenLength: resolved.maxTokenLength,
+    allowDpop: resolved.dpop !== undefined,
+  }
+  const resourceParams =
+    resolved.resourceMetadata === undefined ? undefined : { resource_metadata: resolved.resourceMetadata }
+  const bearerChallenge: ChallengeContext = { realm: resolved.realm, scheme: 'Bearer', params: resourceParams }
+  const dpopChallenge: ChallengeContext = {
+    realm: resolved.realm,
+    scheme: 'DPoP',
+    params: { algs: resolved.dpop?.algorithms.join(' ') ?? '', ...resourceParams },
   }
   const metadata = createIssuerMetadata(resolved, emit)
   const keySets = resolved.jwt === undefined ? undefined : createIssuerKeySets(resolved, emit, metadata)
@@ -88,6 +99,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
         })
   keySets?.onChange(() => jwtStrategy?.clearCache())
   const store = resolved.store ?? new MemoryStore({ now: resolved.now })
+  const checkBinding = createBindingCheck(resolved, store)
   // Only a store the user gives is shared with other instances; the default one would only copy the local cache.
   const opaqueStrategy = createOpaque(resolved, emit, metadata, resolved.store)
   // The mirror starts with the first sensitive route, revocation or ready(): others never pay for it.
@@ -110,9 +122,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
   async function verifyToken(token: string, route: ResolvedRoute): Promise<{ context: AuthContext; cached: boolean }> {
     const shape = classifyToken(token)
     if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
-    const verified = await verifyByStrategy(token, shape, route)
-    if (route.sensitive) await useDenylist().check(verified.context)
-    return verified
+    return verifyByStrategy(token, shape, route)
   }
 
   async function verifyByStrategy(
@@ -140,14 +150,18 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
     if (compiled.sensitive) useDenylist()
     return async (request) => {
       const started = performance.now()
+      let challenge = resolved.dpop?.required ? dpopChallenge : bearerChallenge
       try {
         const extracted = extractToken(request, extractOptions)
         if (extracted === undefined) {
           if (compiled.optional) return undefined
           throw new MissingTokenError()
         }
+        if (extracted.scheme === 'dpop') challenge = dpopChallenge
         const { context, cached } = await verifyToken(extracted.token, compiled)
-        bindRealm(context, resolved.realm)
+        await checkBinding(request, extracted, context)
+        if (compiled.sensitive) await useDenylist().check(context)
+        bindChallenge(context, challenge)
         emit({
           type: 'accepted',
           strategy: context.strategy,
@@ -161,7 +175,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
         const error: TokenError = asTokenError(thrown)
         // An optional route lets a request with another scheme (Basic, …) through, like one with none.
         if (compiled.optional && error.reason === 'unsupported_scheme') return undefined
-        error.realm = resolved.realm
+        error.withChallenge(challenge)
         emit({
           type: 'rejected',
           reason: error.reason,

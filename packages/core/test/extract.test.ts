@@ -2,8 +2,8 @@ import { extractToken, type ExtractOptions } from '../src/extract'
 import type { RequestLike } from '../src/request'
 import { TokenError } from '../src/errors'
 
-const headerOnly: ExtractOptions = { allowBodyToken: false, allowQueryToken: false, maxTokenLength: 64 }
-const everywhere: ExtractOptions = { allowBodyToken: true, allowQueryToken: true, maxTokenLength: 64 }
+const headerOnly: ExtractOptions = { allowBodyToken: false, allowQueryToken: false, maxTokenLength: 64, allowDpop: false }
+const everywhere: ExtractOptions = { allowBodyToken: true, allowQueryToken: true, maxTokenLength: 64, allowDpop: true }
 const FORM = 'application/x-www-form-urlencoded'
 
 function request(parts: Partial<RequestLike>): RequestLike {

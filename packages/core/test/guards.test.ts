@@ -1,9 +1,9 @@
-import { bindRealm, requireAnyScope, requireClaims, requireScopes } from '../src/guards'
+import { bindChallenge, requireAnyScope, requireClaims, requireScopes } from '../src/guards'
 import { buildAuthContext } from '../src/auth-context'
 import type { TokenError } from '../src/errors'
 
 const auth = buildAuthContext('jwt', 't', { sub: 'alice', scope: 'items:read items:write', tenant: 'acme' }, undefined)
-bindRealm(auth, 'api')
+bindChallenge(auth, { realm: 'api', scheme: 'Bearer', params: undefined })
 
 function outcome(run: () => void): { status: number; code?: string; header?: string } | 'pass' {
   try {

@@ -2,14 +2,17 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   asTokenError,
   createValidator,
+  fromNodeRequest,
   isValidator,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
+  requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
   type Guard,
   type RouteOptions,
+  type StepUpOptions,
   type TokenClaims,
   type Validator,
   type ValidatorOptions,
@@ -53,13 +56,7 @@ export function requireToken(
   const authenticate = validator.route(route)
   return function requireToken(req: TaggedRequest, res: Response, next: NextFunction) {
     req[ERROR_MODE] = errors
-    authenticate({
-      method: req.method,
-      url: req.originalUrl,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      body: req.body,
-    }).then(
+    authenticate(fromNodeRequest(req, { url: req.originalUrl, body: req.body })).then(
       (auth) => {
         req.auth = auth
         next()
@@ -84,6 +81,11 @@ export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: C, auth: AuthContext<C>) => boolean,
 ): RequestHandler {
   return guard(claimsGuard(check))
+}
+
+/** A stronger or more recent login (RFC 9470): 401 `insufficient_user_authentication` otherwise. */
+export function requireStepUp(options: StepUpOptions): RequestHandler {
+  return guard(stepUpGuard(options))
 }
 
 function guard(check: Guard): RequestHandler {

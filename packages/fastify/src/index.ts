@@ -3,14 +3,17 @@ import fp from 'fastify-plugin'
 import {
   asTokenError,
   createValidator,
+  fromNodeRequest,
   isValidator,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
+  requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
   type Guard,
   type RouteOptions,
+  type StepUpOptions,
   type TokenClaims,
   type Validator,
   type ValidatorOptions,
@@ -41,6 +44,7 @@ declare module 'fastify' {
     requireScopes: typeof requireScopes
     requireAnyScope: typeof requireAnyScope
     requireClaims: typeof requireClaims
+    requireStepUp: typeof requireStepUp
   }
 }
 
@@ -66,14 +70,8 @@ export function requireToken(
   return async function requireToken(request: TaggedRequest, reply) {
     request[ERROR_MODE] = errors
     try {
-      const auth = await authenticate({
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        rawHeaders: request.raw.rawHeaders,
-        // Parsed only from `preValidation` on: a form-body token needs the hook there, not in `onRequest`.
-        body: request.body,
-      })
+      // The body is parsed only from `preValidation` on: a form-body token needs the hook there.
+      const auth = await authenticate(fromNodeRequest(request.raw, { url: request.url, body: request.body }))
       request.auth = auth ?? null
     } catch (error) {
       return fail(request, reply, error)
@@ -96,6 +94,11 @@ export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: C, auth: AuthContext<C>) => boolean,
 ): TokenHook {
   return guard(claimsGuard(check))
+}
+
+/** A stronger or more recent login (RFC 9470): 401 `insufficient_user_authentication` otherwise. */
+export function requireStepUp(options: StepUpOptions): TokenHook {
+  return guard(stepUpGuard(options))
 }
 
 function guard(check: Guard): TokenHook {
@@ -132,6 +135,7 @@ async function plugin(app: FastifyInstance, options: TokenguardOptions): Promise
   app.decorate('requireScopes', requireScopes)
   app.decorate('requireAnyScope', requireAnyScope)
   app.decorate('requireClaims', requireClaims)
+  app.decorate('requireStepUp', requireStepUp)
 }
 
 /**

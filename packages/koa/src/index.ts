@@ -2,14 +2,17 @@ import type { DefaultState, Middleware, ParameterizedContext } from 'koa'
 import {
   asTokenError,
   createValidator,
+  fromNodeRequest,
   isValidator,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
+  requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
   type Guard,
   type RouteOptions,
+  type StepUpOptions,
   type TokenClaims,
   type Validator,
   type ValidatorOptions,
@@ -58,14 +61,9 @@ export function requireToken<C extends TokenClaims = TokenClaims>(
     ctx[ERROR_MODE] = errors
     let auth: AuthContext<C> | undefined
     try {
-      auth = await authenticate({
-        method: ctx.method,
-        url: ctx.originalUrl,
-        headers: ctx.headers,
-        rawHeaders: ctx.req.rawHeaders,
-        // Set by a body parser (@koa/bodyparser, koa-body) that runs before this middleware.
-        body: (ctx.request as { body?: unknown }).body,
-      })
+      // The body is set by a body parser (@koa/bodyparser, koa-body) that runs before this middleware.
+      const body = (ctx.request as { body?: unknown }).body
+      auth = await authenticate(fromNodeRequest(ctx.req, { url: ctx.originalUrl, body }))
     } catch (error) {
       return fail(ctx, error)
     }

@@ -46,7 +46,7 @@ beforeAll(async () => {
   const routes = [...jwtRoutes.filter((route) => route.path !== '/next'), ...opaqueRoutes]
   apps = await Promise.all(harnesses.map((harness) => harness.start(validator, routes)))
 
-  const good = await accessToken(key, { cnf: { jkt: 'thumbprint' }, scope: ['items:read', 'extra'] })
+  const good = await accessToken(key, { tenant: { id: 'acme', tier: 2 }, scope: ['items:read', 'extra'] })
   const now = Math.floor(Date.now() / 1000)
   server.activate('opaque-cross', {
     iss: ISSUER,
@@ -99,7 +99,7 @@ it('answers every request identically on Express, Koa and Fastify', async () => 
 it('hands every handler a deep-equal auth context for the same token', async () => {
   const [, path, options] = requests[0]!
   const bodies = await Promise.all(apps.map(async (app) => (await send(app.url, path, options)).json))
-  expect(bodies[0]).toMatchObject({ auth: { strategy: 'jwt', subject: 'alice', binding: { type: 'dpop' } } })
+  expect(bodies[0]).toMatchObject({ auth: { strategy: 'jwt', subject: 'alice', claims: { tenant: { id: 'acme', tier: 2 } } } })
   expect(bodies[1]).toEqual(bodies[0])
   expect(bodies[2]).toEqual(bodies[0])
 })

@@ -42,6 +42,8 @@ interface Snapshot {
   /** Sorted thumbprints (RFC 7638) with `kid` and `alg`: equal iff the usable keys are the same. */
   fingerprint: string
   keys: number
+  /** The same thumbprints as a set, to count keys added and dropped by a refetch. */
+  prints: ReadonlySet<string>
   fetchedAt: number
 }
 
@@ -85,6 +87,7 @@ async function parseKeySet(
     select: createLocalJWKSet({ keys: usable }),
     fingerprint: prints.sort().join(','),
     keys: usable.length,
+    prints: new Set(prints),
   }
 }
 
@@ -143,6 +146,14 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
         fetchedAt: now(),
       }
       const changed = current !== undefined && current.fingerprint !== next.fingerprint
+      // A rotation (the set differs from the previous good one): how many keys came and went.
+      const before = current?.prints
+      const rotation = changed && before !== undefined
+        ? {
+            added: [...next.prints].filter((print) => !before.has(print)).length,
+            dropped: [...before].filter((print) => !next.prints.has(print)).length,
+          }
+        : {}
       current = next
       lastError = undefined
       emit({
@@ -151,6 +162,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
         outcome: 'ok',
         durationMs: performance.now() - started,
         keys: next.keys,
+        ...rotation,
       })
       if (changed) {
         for (const listener of listeners) {
