@@ -18,8 +18,8 @@ import type { AddressInfo } from 'node:net'
 import './quiet-oidc-provider' // must precede oidc-provider: drops its Node 20 runtime warning
 import Provider, { errors } from 'oidc-provider'
 import type { ClientMetadata, Configuration, ResourceServer } from 'oidc-provider'
-import { exportJWK, generateKeyPair } from 'jose'
-import type { JWK } from 'jose'
+import { SignJWT, exportJWK, generateKeyPair } from 'jose'
+import type { CryptoKey, JWK } from 'jose'
 import { createMemoryStorage, memoryAdapter, type MemoryStorage } from './memory-adapter'
 
 export const JWT_RESOURCE = 'https://api.example.test/jwt'
@@ -91,6 +91,8 @@ export interface AuthServer {
   /** client_credentials over real HTTP as `client`. resource: 'jwt' | 'opaque' | an indicator. */
   getToken(resource: string, scope?: string, client?: ClientCredentials): Promise<string>
   getTokenResponse(resource: string, scope?: string, client?: ClientCredentials): Promise<TokenResponse>
+  /** A DPoP-bound token (RFC 9449 §5): the token request carries a proof signed by `proofKey`. */
+  getDpopToken(resource: string, proofKey: { privateKey: CryptoKey; publicJwk: JWK }, scope?: string): Promise<string>
   /** RFC 7662 over real HTTP, as `api` unless another client is given. */
   introspect(token: string, client?: ClientCredentials): Promise<IntrospectionResponse>
   /** RFC 7009 over real HTTP, as `client` unless another client is given. Opaque tokens only. */
@@ -189,6 +191,8 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: a token request with a DPoP proof gets a token bound to its key (cnf.jkt).
+      dPoP: { enabled: true },
       // Any confidential client (the API) may introspect any token; public clients may not.
       introspection: { enabled: true, allowedPolicy: (_ctx, client) => client.clientAuthMethod !== 'none' },
       // Any confidential client may revoke any token (lets the API revoke a caller's token).
@@ -229,13 +233,14 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     resource: string,
     scope?: string,
     client = CLIENT,
+    headers: Record<string, string> = {},
   ): Promise<TokenResponse> => {
     const indicator = resource === 'jwt' ? JWT_RESOURCE : resource === 'opaque' ? OPAQUE_RESOURCE : resource
     const form: Record<string, string> = { grant_type: 'client_credentials', resource: indicator }
     // Default: every scope the server knows; pass '' for a token without scope.
     const wanted = scope ?? scopes.join(' ')
     if (wanted) form.scope = wanted
-    const res = await postForm(tokenEndpoint, client, form)
+    const res = await postForm(tokenEndpoint, client, form, headers)
     if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.body}`)
     return JSON.parse(res.body) as TokenResponse
   }
@@ -253,6 +258,15 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     getTokenResponse,
     getToken: async (resource, scope, client) =>
       (await getTokenResponse(resource, scope, client)).access_token,
+    async getDpopToken(resource, proofKey, scope) {
+      const proof = await new SignJWT({ htm: 'POST', htu: tokenEndpoint, jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: proofKey.publicJwk.alg ?? 'ES256', typ: 'dpop+jwt', jwk: proofKey.publicJwk })
+        .setIssuedAt()
+        .sign(proofKey.privateKey)
+      const response = await getTokenResponse(resource, scope, CLIENT, { dpop: proof })
+      if (response.token_type.toLowerCase() !== 'dpop') throw new Error(`expected a DPoP token, got ${response.token_type}`)
+      return response.access_token
+    },
     async introspect(token, client = API_CLIENT) {
       const res = await postForm(introspectionEndpoint, client, { token })
       if (res.status !== 200) throw new Error(`introspection failed: ${res.status} ${res.body}`)
@@ -281,6 +295,7 @@ function postForm(
   url: string,
   client: ClientCredentials,
   form: Record<string, string>,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: string }> {
   const body = new URLSearchParams(form).toString()
   const basic = Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString(
@@ -296,6 +311,7 @@ function postForm(
         'content-type': 'application/x-www-form-urlencoded',
         'content-length': Buffer.byteLength(body),
         accept: 'application/json',
+        ...extraHeaders,
       },
     })
     req.on('timeout', () => req.destroy(new Error(`POST ${url} timed out`)))
