@@ -23,11 +23,19 @@ export function sanitizeScope(scopes: readonly string[]): string {
 
 export type ChallengeParams = Record<string, string | undefined>
 
-/** `Bearer realm="api", error="invalid_token"`; parameters whose value is undefined are left out. */
+// RFC 9110 §5.6.2: scheme and parameter names are tokens.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/**
+ * `Bearer realm="api", error="invalid_token"`; parameters whose value is undefined are left out,
+ * and so is any parameter whose name is not a token (names are core's constants, but a header
+ * must never be built from anything else).
+ */
 export function formatChallenge(scheme: string, params: ChallengeParams): string {
+  if (!TOKEN.test(scheme)) throw new TypeError('formatChallenge: the scheme must be an HTTP token')
   const parts: string[] = []
   for (const [name, value] of Object.entries(params)) {
-    if (value === undefined) continue
+    if (value === undefined || !TOKEN.test(name)) continue
     const clean = name === 'scope' ? sanitizeScope(value.split(' ')) : sanitizeParam(value)
     parts.push(`${name}="${clean}"`)
   }

@@ -90,6 +90,11 @@ export function requireClaims<C extends TokenClaims = TokenClaims>(
   return guard(claimsGuard(check))
 }
 
+/** A stronger or more recent login (RFC 9470): 401 `insufficient_user_authentication` otherwise. */
+export function requireStepUp(options: StepUpOptions): TokenMiddleware {
+  return guard(stepUpGuard(options))
+}
+
 function guard<C extends TokenClaims = TokenClaims>(check: Guard): TokenMiddleware<C> {
   return async function requireGuard(ctx: TaggedContext, next) {
     try {

@@ -52,18 +52,33 @@ end
 `
 
 // ARGV: now, prune batch, id, expiresAt, entry JSON, feed channel.
-// Prunes, records the entry unless it has already expired (both keys then expire on their own with
-// the last entry), and publishes it, all in one atomic step.
+// Prunes, merges the entry with one already recorded under its id (the later cut-off and expiry
+// win, so a replayed or reordered revocation can never loosen a newer one), records it unless it
+// has already expired (both keys then expire on their own with the last entry), and publishes the
+// merged entry, all in one atomic step.
 const ADD = lua(`${PRUNE}
-if tonumber(ARGV[4]) > tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  redis.call('HSET', KEYS[2], ARGV[3], ARGV[5])
+local json = ARGV[5]
+local expiresAt = tonumber(ARGV[4])
+local previous = redis.call('HGET', KEYS[2], ARGV[3])
+if previous then
+  local old = cjson.decode(previous)
+  local new = cjson.decode(json)
+  if old.expiresAt and old.expiresAt > new.expiresAt then new.expiresAt = old.expiresAt end
+  if old.issuedBefore and (not new.issuedBefore or old.issuedBefore > new.issuedBefore) then
+    new.issuedBefore = old.issuedBefore
+  end
+  expiresAt = new.expiresAt
+  json = cjson.encode(new)
+end
+if expiresAt > tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], expiresAt, ARGV[3])
+  redis.call('HSET', KEYS[2], ARGV[3], json)
   local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
   local at = math.floor(tonumber(last[2])) + 1
   redis.call('EXPIREAT', KEYS[1], at)
   redis.call('EXPIREAT', KEYS[2], at)
 end
-redis.call('PUBLISH', ARGV[6], ARGV[5])
+redis.call('PUBLISH', ARGV[6], json)
 return 1
 `)
 

@@ -1,4 +1,4 @@
-import type { AuthContext, RouteOptions, TokenClaims, Validator } from '@tokenguard/core'
+import type { AuthContext, RouteOptions, StepUpOptions, TokenClaims, Validator } from '@tokenguard/core'
 
 /** Route options as every adapter takes them: core's, plus where token errors go. */
 export interface AdapterRouteOptions extends RouteOptions {
@@ -18,6 +18,8 @@ export interface RouteSpec {
   scopes?: string[]
   /** `requireAnyScope(...anyScopes)` after it. */
   anyScopes?: string[]
+  /** `requireStepUp(stepUp)` after it (RFC 9470). */
+  stepUp?: StepUpOptions
   /** `requireClaims(claims)` after it. */
   claims?: (claims: TokenClaims, auth: AuthContext) => boolean
   /**

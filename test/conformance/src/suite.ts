@@ -57,6 +57,7 @@ export const jwtRoutes: RouteSpec[] = [
   { path: '/any', method: 'GET', route: {}, anyScopes: ['admin', 'items:read'] },
   { path: '/any-missing', method: 'GET', route: {}, anyScopes: ['admin', 'root'] },
   { path: '/tenant', method: 'GET', route: {}, claims: (claims) => claims.tenant === 'acme' },
+  { path: '/step-up', method: 'GET', route: {}, stepUp: { acrValues: ['urn:mfa'], maxAge: 600 } },
   { path: '/maybe', method: 'GET', route: { optional: true } },
   { path: '/guard-only', method: 'GET', route: false, scopes: ['items:read'] },
   { path: '/form', method: 'POST', route: {}, formBody: true },
@@ -207,6 +208,25 @@ export function runConformanceSuite(harness: Harness): void {
         },
         good,
       )
+    })
+
+    it('requireStepUp refuses a weak or old login with insufficient_user_authentication (RFC 9470)', async () => {
+      const now = Math.floor(Date.now() / 1000)
+      const strong = await accessToken(key, { acr: 'urn:mfa', auth_time: now - 60 })
+      expect((await send(app.url, '/step-up', { headers: bearer(strong) })).status).toBe(200)
+      const description = 'A stronger or more recent authentication is required'
+      for (const weak of [
+        await accessToken(key, { acr: 'urn:pwd', auth_time: now - 60 }),
+        await accessToken(key, { acr: 'urn:mfa', auth_time: now - 3600 }),
+      ]) {
+        expectRefusal(
+          await send(app.url, '/step-up', { headers: bearer(weak) }),
+          401,
+          challenge('insufficient_user_authentication', description, ', acr_values="urn:mfa", max_age="600"'),
+          { error: 'insufficient_user_authentication', error_description: description },
+          weak,
+        )
+      }
     })
 
     it('requireAnyScope passes on one granted scope and names the alternatives otherwise', async () => {

@@ -221,7 +221,7 @@ export function runStoreSuite(
         expect(listed.find((e) => e.kind === 'subject')?.issuedBefore).toBe(t - 5)
       })
 
-      test('the same entry added twice (from either instance) is listed once; the latest write wins', async () => {
+      test('the same entry added twice (from either instance) is listed once; the later cut-off and expiry win', async () => {
         const t = Math.floor(nowSeconds())
         const entry: DenylistEntry = { kind: 'fingerprint', key: 'fp-1', expiresAt: t + 60 }
         await a.addDenylistEntry(entry)
@@ -240,6 +240,15 @@ export function runStoreSuite(
         await b.addDenylistEntry(laterStill)
         const listed = (await a.listDenylist(nowSeconds())).sort(byId)
         expect(listed).toStrictEqual([entry, laterStill])
+
+        // A replayed or reordered older revocation never loosens a newer one.
+        const feed = recordingHandlers()
+        const unsubscribe = await b.subscribe(feed)
+        await a.addDenylistEntry(later)
+        expect((await b.listDenylist(nowSeconds())).sort(byId)).toStrictEqual([entry, laterStill])
+        expect(await waitUntil(() => feed.entries.length > 0, timeoutMs)).toBe(true)
+        expect(feed.entries.at(-1)).toStrictEqual(laterStill)
+        await unsubscribe()
       })
 
       test('an entry whose expiresAt has passed is not listed', async () => {

@@ -1,6 +1,6 @@
 import { InvalidTokenError, UnavailableError } from '../errors.js'
 import type { EventListener } from '../events.js'
-import { entryId, type DenylistEntry, type Store } from '../store/store.js'
+import { entryId, mergeEntries, type DenylistEntry, type Store } from '../store/store.js'
 import type { AuthContext } from '../types.js'
 import { tokenFingerprint } from './fingerprint.js'
 
@@ -32,7 +32,8 @@ export function createDenylist(options: DenylistOptions) {
   let reloading: Promise<void> | undefined
 
   function remember(entry: DenylistEntry): void {
-    entries.set(entryId(entry), entry)
+    const id = entryId(entry)
+    entries.set(id, mergeEntries(entries.get(id), entry))
     if (entry.kind === 'fingerprint') options.onFingerprint?.(entry.key)
   }
 

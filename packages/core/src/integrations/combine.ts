@@ -10,7 +10,9 @@ import type { EventListener, TokenEvent } from '../events.js'
  * const tokens = createValidator({ ..., onEvent: combineListeners(metrics.onEvent, createTracingListener(otel)) })
  * ```
  */
-export function combineListeners(...listeners: Array<EventListener | undefined | null | false>): EventListener {
+export function combineListeners(
+  ...listeners: Array<EventListener | undefined | null | false>
+): EventListener {
   const active = listeners.filter((listener): listener is EventListener => typeof listener === 'function')
   return (event: TokenEvent) => {
     for (const listener of active) {

@@ -22,7 +22,8 @@ export interface LogListenerOptions {
  * Logs what an operator needs and nothing a client sent: events carry no token and no claims.
  * - refusals of a request (401/403/400): debug, with reason, status, strategy and route;
  * - refusals because something is down (503): warn; `internal_error`: error;
- * - key set, discovery and introspection failures, and a denylist feed going down: warn;
+ * - key set and introspection failures, and a denylist feed going down: warn (one discovery URL
+ *   failing: debug, as the other may answer);
  *   the feed coming back: info (warn without `info`); a key rotation: info (debug without `info`).
  *
  * @example
@@ -52,7 +53,8 @@ export function createLogListener(logger: LoggerLike, options: LogListenerOption
           durationMs: event.durationMs,
         }
         if (event.reason === 'internal_error') return error(fields, 'token validation failed unexpectedly')
-        if (event.status >= 500) return logger.warn(fields, 'token could not be validated: a dependency is unavailable')
+        if (event.status >= 500)
+          return logger.warn(fields, 'token could not be validated: a dependency is unavailable')
         return logger.debug(fields, 'token rejected')
       }
       case 'keys_fetch':
@@ -61,15 +63,28 @@ export function createLogListener(logger: LoggerLike, options: LogListenerOption
           return logger.warn({ event: type, ...fields }, 'key set fetch failed')
         }
         if (event.added !== undefined || event.dropped !== undefined) {
-          const fields = { event: event.type, url: event.url, keys: event.keys, added: event.added, dropped: event.dropped }
+          const fields = {
+            event: event.type,
+            url: event.url,
+            keys: event.keys,
+            added: event.added,
+            dropped: event.dropped,
+          }
           return (info ?? logger.debug.bind(logger))(fields, 'key set rotated')
         }
         return
       case 'metadata_fetch':
-      case 'introspection':
+        // Discovery tries RFC 8414 then OIDC: one URL failing is routine; the outage shows in keys_fetch.
         if (event.outcome === 'error') {
           const { type, ...fields } = event
-          return logger.warn({ event: type, ...fields }, `${type === 'introspection' ? 'introspection' : 'issuer discovery'} failed`)
+          return logger.debug({ event: type, ...fields }, 'issuer metadata fetch failed')
+        }
+        return
+      case 'introspection':
+        // A coalesced waiter shares the failure of the call it joined, which is logged once.
+        if (event.outcome === 'error' && !event.coalesced) {
+          const { type, ...fields } = event
+          return logger.warn({ event: type, ...fields }, 'introspection failed')
         }
         return
       case 'store_degraded':

@@ -50,13 +50,22 @@ const nowMs = () => performance.timeOrigin + performance.now()
  * const tokens = createValidator({ ..., onEvent: createTracingListener(otel) })
  * ```
  */
-export function createTracingListener(otelApi: OtelApiLike, options: TracingListenerOptions = {}): EventListener {
+export function createTracingListener(
+  otelApi: OtelApiLike,
+  options: TracingListenerOptions = {},
+): EventListener {
   const tracer = options.tracer ?? otelApi.trace.getTracer(options.tracerName ?? '@tokenguard/core')
   const ERROR = otelApi.SpanStatusCode.ERROR
   const INTERNAL = otelApi.SpanKind?.INTERNAL ?? 0
   const CLIENT = otelApi.SpanKind?.CLIENT ?? 2
 
-  function record(name: string, kind: number, durationMs: number, attributes: Attributes, error?: string): void {
+  function record(
+    name: string,
+    kind: number,
+    durationMs: number,
+    attributes: Attributes,
+    error?: string,
+  ): void {
     const end = nowMs()
     const span = tracer.startSpan(name, { kind, startTime: end - Math.max(0, durationMs), attributes })
     if (error !== undefined) span.setStatus({ code: ERROR, message: error })

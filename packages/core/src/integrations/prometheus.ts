@@ -67,7 +67,13 @@ export function createPrometheusMetrics<R>(
   const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
     new promClient.Histogram({ name: prefix + name, help, labelNames, registers, buckets })
 
-  const requests = counter('requests_total', 'Requests validated, by outcome', ['outcome', 'strategy', 'issuer', 'route', 'reason'])
+  const requests = counter('requests_total', 'Requests validated, by outcome', [
+    'outcome',
+    'strategy',
+    'issuer',
+    'route',
+    'reason',
+  ])
   const validation = histogram(
     'validation_duration_seconds',
     'Time to validate a request',
@@ -81,13 +87,22 @@ export function createPrometheusMetrics<R>(
     ['outcome'],
     options.networkBuckets ?? NETWORK_BUCKETS,
   )
-  const keysRotated = counter('keys_rotated_total', 'Keys that appeared or disappeared when a key set changed', ['change'])
-  const keysStale = counter('keys_stale_served_total', 'Failed key set fetches while a stale set was still served', [])
+  const keysRotated = counter(
+    'keys_rotated_total',
+    'Keys that appeared or disappeared when a key set changed',
+    ['change'],
+  )
+  const keysStale = counter(
+    'keys_stale_served_total',
+    'Failed key set fetches while a stale set was still served',
+    [],
+  )
   const metadataFetch = counter('metadata_fetch_total', 'Issuer metadata (discovery) fetches', ['outcome'])
-  const introspection = counter('introspection_total', 'Introspection answers, own calls and coalesced waits', [
-    'outcome',
-    'coalesced',
-  ])
+  const introspection = counter(
+    'introspection_total',
+    'Introspection answers, own calls and coalesced waits',
+    ['outcome', 'coalesced'],
+  )
   const introspectionDuration = histogram(
     'introspection_duration_seconds',
     'Time of one introspection call (coalesced waits excluded)',
@@ -112,13 +127,25 @@ export function createPrometheusMetrics<R>(
     switch (event.type) {
       case 'accepted': {
         const strategy = event.strategy
-        requests.inc({ outcome: 'accepted', strategy, issuer: issuerLabel(event.issuer), route: event.route ?? '', reason: '' })
+        requests.inc({
+          outcome: 'accepted',
+          strategy,
+          issuer: issuerLabel(event.issuer),
+          route: event.route ?? '',
+          reason: '',
+        })
         validation.observe({ outcome: 'accepted', strategy }, event.durationMs / 1000)
         return
       }
       case 'rejected': {
         const strategy = event.strategy ?? ''
-        requests.inc({ outcome: 'rejected', strategy, issuer: '', route: event.route ?? '', reason: event.reason })
+        requests.inc({
+          outcome: 'rejected',
+          strategy,
+          issuer: '',
+          route: event.route ?? '',
+          reason: event.reason,
+        })
         validation.observe({ outcome: 'rejected', strategy }, event.durationMs / 1000)
         return
       }
@@ -134,7 +161,8 @@ export function createPrometheusMetrics<R>(
         return
       case 'introspection':
         introspection.inc({ outcome: event.outcome, coalesced: String(event.coalesced) })
-        if (!event.coalesced) introspectionDuration.observe({ outcome: event.outcome }, event.durationMs / 1000)
+        if (!event.coalesced)
+          introspectionDuration.observe({ outcome: event.outcome }, event.durationMs / 1000)
         return
       case 'cache_hit':
       case 'cache_miss':

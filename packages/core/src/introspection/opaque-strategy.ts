@@ -274,6 +274,8 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
   }
 }
 
+const REFRESH_TOKEN_TYPES = new Set(['refresh_token', 'urn:ietf:params:oauth:token-type:refresh_token'])
+
 interface ResponseRules {
   issuers: ReadonlySet<string>
   audiences: ReadonlySet<string>
@@ -310,8 +312,8 @@ export function checkIntrospectionResponse(
     throw reject('wrong_audience')
   }
   // Some servers introspect refresh tokens too; one is never a bearer credential for a resource.
-  if (typeof tokenType === 'string' && tokenType.toLowerCase() === 'refresh_token')
-    throw reject('refresh_token')
+  // RFC 7662 §2.2 names `token_type` loosely: servers say `refresh_token` or the RFC 8693 URI.
+  if (typeof tokenType === 'string' && REFRESH_TOKEN_TYPES.has(tokenType.toLowerCase())) throw reject('refresh_token')
 }
 
 // Year 5138: a NumericDate beyond this is a mistake or an attack (1e308 parses as a number).

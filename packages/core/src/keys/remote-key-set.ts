@@ -50,7 +50,7 @@ interface Snapshot {
 function duration(name: string, value: unknown, fallback: number, min = 1): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new TypeError(`jwt.${name} must be a finite number >= ${min}`)
+    throw new TypeError(`jwt.keySet.${name} must be a finite number >= ${min}`)
   }
   return value
 }
@@ -148,12 +148,13 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
       const changed = current !== undefined && current.fingerprint !== next.fingerprint
       // A rotation (the set differs from the previous good one): how many keys came and went.
       const before = current?.prints
-      const rotation = changed && before !== undefined
-        ? {
-            added: [...next.prints].filter((print) => !before.has(print)).length,
-            dropped: [...before].filter((print) => !next.prints.has(print)).length,
-          }
-        : {}
+      const rotation =
+        changed && before !== undefined
+          ? {
+              added: [...next.prints].filter((print) => !before.has(print)).length,
+              dropped: [...before].filter((print) => !next.prints.has(print)).length,
+            }
+          : {}
       current = next
       lastError = undefined
       emit({

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { entryId, type DenylistEntry, type DenylistFeedHandlers, type Store } from './store.js'
+import { entryId, mergeEntries, type DenylistEntry, type DenylistFeedHandlers, type Store } from './store.js'
 
 export interface MemoryStoreOptions {
   /** Most cached values. Default 10000. */
@@ -51,8 +51,10 @@ export class MemoryStore implements Store {
 
   async addDenylistEntry(entry: DenylistEntry): Promise<void> {
     this.prune(this.now() / 1000)
-    this.entries.set(entryId(entry), { ...entry })
-    for (const subscriber of this.subscribers) subscriber.onEntry({ ...entry })
+    const id = entryId(entry)
+    const merged = mergeEntries(this.entries.get(id), entry)
+    this.entries.set(id, merged)
+    for (const subscriber of this.subscribers) subscriber.onEntry({ ...merged })
   }
 
   async listDenylist(nowSeconds: number): Promise<DenylistEntry[]> {

@@ -47,3 +47,16 @@ export interface Store {
 export function entryId(entry: Pick<DenylistEntry, 'kind' | 'key'>): string {
   return `${entry.kind}:${entry.key}`
 }
+
+/**
+ * Two entries for the same id merged: the later expiry and the later subject cut-off win, so a
+ * replayed or reordered revocation can never loosen a newer one. Every store and the mirror use it.
+ */
+export function mergeEntries(previous: DenylistEntry | undefined, next: DenylistEntry): DenylistEntry {
+  if (previous === undefined) return { ...next }
+  const merged: DenylistEntry = { ...next, expiresAt: Math.max(previous.expiresAt, next.expiresAt) }
+  if (previous.issuedBefore !== undefined || next.issuedBefore !== undefined) {
+    merged.issuedBefore = Math.max(previous.issuedBefore ?? -Infinity, next.issuedBefore ?? -Infinity)
+  }
+  return merged
+}

@@ -68,8 +68,9 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     if (typeof alg !== 'string' || !jwt.algorithms.includes(alg)) {
       throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
     }
-    // RFC 7515 §4.1.11: we understand no extension, so any `crit` (b64: false among them) is refused.
-    if (header.crit !== undefined) throw new InvalidTokenError({ reason: 'malformed_token' })
+    // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused; and `b64` at all
+    // (RFC 7797 §6: JWTs never use an unencoded payload).
+    if (header.crit !== undefined || header.b64 !== undefined) throw new InvalidTokenError({ reason: 'malformed_token' })
     // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens.
     if (expectedTyp !== undefined && normalizeTyp(header.typ) !== expectedTyp) {
       throw new InvalidTokenError({ reason: 'wrong_type' })

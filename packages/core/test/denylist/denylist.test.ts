@@ -87,6 +87,13 @@ describe('denylist on sensitive routes', () => {
     expect(await outcome(v.verify(await accessToken(rsa, { sub: 'bob', iat: NOW }), sensitive))).toBe('401 revoked')
   })
 
+  it('never lets an earlier cut-off loosen a later one (replayed or reordered revocations)', async () => {
+    const v = validator()
+    await v.revokeSubject('alice', { issuedBefore: NOW })
+    await v.revokeSubject('alice', { issuedBefore: NOW - 100 })
+    expect(await outcome(v.verify(await accessToken(rsa, { iat: NOW - 10 }), sensitive))).toBe('401 revoked')
+  })
+
   it('forgets an entry once the token would have expired', async () => {
     const store = new MemoryStore({ now: () => clock })
     const v = validator({ store })

@@ -194,6 +194,8 @@ describe('createRemoteKeySet: loading', () => {
     await expect(keys.getKey({ alg: 'ES256', kid: 'k1' })).resolves.toBeDefined()
   })
 
+  // Tuning options are named as the validator takes them (jwt.keySet.*); the others as jwt.*.
+  const KEY_SET_OPTIONS = new Set(['cacheMaxAge', 'cooldown', 'maxKeys'])
   it.each<[string, unknown]>([
     ['jwksUri', { jwksUri: 'ftp://example.com/jwks' }],
     ['jwksUri', { jwksUri: 42 }],
@@ -202,7 +204,7 @@ describe('createRemoteKeySet: loading', () => {
     ['cooldown', { cooldown: Number.NaN }],
     ['maxKeys', { maxKeys: 'many' }],
   ])('refuses a bad %s with a TypeError naming it', (name, options) => {
-    expect(() => remote(options as Partial<RemoteKeySetOptions>)).toThrow(new RegExp(`jwt\\.${name}`))
+    expect(() => remote(options as Partial<RemoteKeySetOptions>)).toThrow(new RegExp(`jwt\\.${KEY_SET_OPTIONS.has(name) ? 'keySet\\.' : ''}${name}`))
   })
 })
 

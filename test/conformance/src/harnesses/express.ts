@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import express, { type RequestHandler } from 'express'
-import { requireAnyScope, requireClaims, requireScopes, requireToken } from '@tokenguard/express'
+import { requireAnyScope, requireClaims, requireScopes, requireStepUp, requireToken } from '@tokenguard/express'
 import type { Harness } from '../harness'
 
 export const expressHarness: Harness = {
@@ -13,6 +13,7 @@ export const expressHarness: Harness = {
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
       if (spec.scopes) chain.push(requireScopes(...spec.scopes))
       if (spec.anyScopes) chain.push(requireAnyScope(...spec.anyScopes))
+      if (spec.stepUp) chain.push(requireStepUp(spec.stepUp))
       if (spec.claims) chain.push(requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'
       app[method](spec.path, ...chain, (req, res) => {

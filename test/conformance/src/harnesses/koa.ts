@@ -7,6 +7,7 @@ import {
   requireAnyScope,
   requireClaims,
   requireScopes,
+  requireStepUp,
   requireToken,
   type TokenMiddleware,
 } from '@tokenguard/koa'
@@ -23,6 +24,7 @@ export const koaHarness: Harness = {
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
       if (spec.scopes) chain.push(requireScopes(...spec.scopes))
       if (spec.anyScopes) chain.push(requireAnyScope(...spec.anyScopes))
+      if (spec.stepUp) chain.push(requireStepUp(spec.stepUp))
       if (spec.claims) chain.push(requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'
       router[method](spec.path, ...chain, (ctx) => {
