@@ -39,7 +39,12 @@ afterAll(async () => {
 })
 
 async function proof(token: string, key = holder, htu = 'https://api.example.test/orders'): Promise<string> {
-  return new SignJWT({ htm: 'GET', htu, jti: randomUUID(), ath: createHash('sha256').update(token).digest('base64url') })
+  return new SignJWT({
+    htm: 'GET',
+    htu,
+    jti: randomUUID(),
+    ath: createHash('sha256').update(token).digest('base64url'),
+  })
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk })
     .setIssuedAt()
     .sign(key.privateKey)
@@ -52,7 +57,10 @@ describe.each(['jwt', 'opaque'] as const)('a DPoP-bound %s token from the author
   })
 
   it('is accepted with a proof by its key', async () => {
-    const response = await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', await proof(token))
+    const response = await api.http
+      .get('/orders')
+      .set('Authorization', `DPoP ${token}`)
+      .set('DPoP', await proof(token))
     expect(response.status).toBe(200)
     expect(response.body.strategy).toBe(kind)
   })
@@ -64,16 +72,27 @@ describe.each(['jwt', 'opaque'] as const)('a DPoP-bound %s token from the author
   })
 
   it('is refused with a proof by another key (a stolen token)', async () => {
-    const response = await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', await proof(token, thief))
+    const response = await api.http
+      .get('/orders')
+      .set('Authorization', `DPoP ${token}`)
+      .set('DPoP', await proof(token, thief))
     expect(response.status).toBe(401)
-    expect(response.headers['www-authenticate']).toMatch(/^DPoP realm=.*error="invalid_dpop_proof".*algs="ES256 EdDSA PS256 RS256"$/)
+    expect(response.headers['www-authenticate']).toMatch(
+      /^DPoP realm=.*error="invalid_dpop_proof".*algs="ES256 EdDSA PS256 RS256"$/,
+    )
   })
 
   it('is refused with a replayed proof or one made for another URL', async () => {
     const once = await proof(token)
-    expect((await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', once)).status).toBe(200)
-    expect((await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', once)).status).toBe(401)
+    expect(
+      (await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', once)).status,
+    ).toBe(200)
+    expect(
+      (await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', once)).status,
+    ).toBe(401)
     const elsewhere = await proof(token, holder, 'https://api.example.test/payments')
-    expect((await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', elsewhere)).status).toBe(401)
+    expect(
+      (await api.http.get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', elsewhere)).status,
+    ).toBe(401)
   })
 })

@@ -35,7 +35,13 @@ afterAll(async () => {
 })
 
 function client(port = redis.port): Redis {
-  const created = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, disconnectTimeout: 100, retryStrategy: () => 50 })
+  const created = new Redis({
+    host: '127.0.0.1',
+    port,
+    maxRetriesPerRequest: 1,
+    disconnectTimeout: 100,
+    retryStrategy: () => 50,
+  })
   clients.push(created)
   return created
 }
@@ -70,7 +76,15 @@ async function instance(port = redis.port, prefix = 'fleet:'): Promise<Instance>
 
 function token(claims: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
-  return new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', jti: `jti-${++serial}`, iat: now, exp: now + 600, ...claims })
+  return new SignJWT({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'alice',
+    jti: `jti-${++serial}`,
+    iat: now,
+    exp: now + 600,
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'ES256', kid: 'fleet', typ: 'at+jwt' })
     .sign(privateKey)
 }
@@ -80,7 +94,11 @@ async function status(api: Api, path: string, jwt: string): Promise<number> {
 }
 
 /** Polls `condition` every `intervalMs` until it holds; fails the test after `timeoutMs`. */
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<void> {
+async function waitFor(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
@@ -88,7 +106,8 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, int
   }
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 
 describe('a fleet on one Redis', () => {
   let a: Instance
@@ -100,7 +119,7 @@ describe('a fleet on one Redis', () => {
     b = await instance(redis.port, prefix)
   })
 
-  it('a revocation on one instance is refused on the other one\'s sensitive route, not on its normal route', async () => {
+  it("a revocation on one instance is refused on the other one's sensitive route, not on its normal route", async () => {
     const jwt = await token()
     expect(await status(b.api, '/pay', jwt)).toBe(200)
     await a.validator.revoke(jwt)
@@ -139,7 +158,7 @@ describe('a fleet on one Redis', () => {
     })
   })
 
-  it('revokeSubject on one instance cuts off the subject\'s older tokens on the other', async () => {
+  it("revokeSubject on one instance cuts off the subject's older tokens on the other", async () => {
     const old = await token({ sub: 'mallory', iat: Math.floor(Date.now() / 1000) - 60 })
     expect(await status(b.api, '/pay', old)).toBe(200)
     await a.validator.revokeSubject('mallory')

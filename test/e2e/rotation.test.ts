@@ -139,28 +139,25 @@ test('K1 retired ([K2] only): the next uncached token triggers the refresh, then
 // signed with a retired key keeps being accepted past jwt.keySet.cacheMaxAge, until its `exp`.
 // `test.failing` keeps the suite green while the bug exists and turns red once it is fixed:
 // then change it to `test`.
-test(
-  'K2 retired ([K3] only), only already-verified tokens in traffic: B refused once the key set max age has passed',
-  async () => {
-    const k3 = await generateSigningKey('RS256', 'k3')
-    await restart([k3, k2])
-    const tokenD = await as.getToken('jwt', 'items:read') // kid k3
-    const tokenE = tokenB // B: kid k2, verified and cached by the previous tests
-    expect((await get(tokenD)).status).toBe(200) // unknown kid -> refetch -> [k3, k2]
-    expect((await get(tokenE)).status).toBe(200)
+test('K2 retired ([K3] only), only already-verified tokens in traffic: B refused once the key set max age has passed', async () => {
+  const k3 = await generateSigningKey('RS256', 'k3')
+  await restart([k3, k2])
+  const tokenD = await as.getToken('jwt', 'items:read') // kid k3
+  const tokenE = tokenB // B: kid k2, verified and cached by the previous tests
+  expect((await get(tokenD)).status).toBe(200) // unknown kid -> refetch -> [k3, k2]
+  expect((await get(tokenE)).status).toBe(200)
 
-    await restart([k3]) // k2 retired
-    const retiredAt = performance.now()
-    const refusedAt = await pollUntil(
-      async () => {
-        expect((await get(tokenD)).status).toBe(200)
-        return (await get(tokenE)).status === 401 ? performance.now() : undefined
-      },
-      KEY_SET_MAX_AGE_S * 1000 + 2000,
-      100,
-    )
-    numbers.cachedOnlyRetiredKeyRejectedAfterMs =
-      refusedAt === undefined ? 'never' : Math.round(refusedAt - retiredAt)
-    expect(refusedAt).toBeDefined()
-  },
-)
+  await restart([k3]) // k2 retired
+  const retiredAt = performance.now()
+  const refusedAt = await pollUntil(
+    async () => {
+      expect((await get(tokenD)).status).toBe(200)
+      return (await get(tokenE)).status === 401 ? performance.now() : undefined
+    },
+    KEY_SET_MAX_AGE_S * 1000 + 2000,
+    100,
+  )
+  numbers.cachedOnlyRetiredKeyRejectedAfterMs =
+    refusedAt === undefined ? 'never' : Math.round(refusedAt - retiredAt)
+  expect(refusedAt).toBeDefined()
+})

@@ -18,7 +18,9 @@ import type { AuthContext } from './types.js'
 export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
   const dpop = resolved.dpop
   const nonce: NonceSource | undefined =
-    dpop?.nonce === undefined ? undefined : createNonceSource(dpop.nonce.secret, dpop.nonce.lifetime * 1000, resolved.now)
+    dpop?.nonce === undefined
+      ? undefined
+      : createNonceSource(dpop.nonce.secret, dpop.nonce.lifetime * 1000, resolved.now)
   const clockTolerance = resolved.jwt?.clockTolerance ?? 5
 
   async function checkDpop(request: RequestLike, token: string, context: AuthContext): Promise<void> {
@@ -45,8 +47,10 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
   }
 
   function checkCertificate(request: RequestLike, thumbprint: string): void {
-    const certificate = request.peerCertificate?.() ?? forwardedCertificate(request, resolved.mtls.certificateHeader)
-    if (certificate === undefined || certificate.length === 0) throw new InvalidTokenError({ reason: 'binding_mismatch' })
+    const certificate =
+      request.peerCertificate?.() ?? forwardedCertificate(request, resolved.mtls.certificateHeader)
+    if (certificate === undefined || certificate.length === 0)
+      throw new InvalidTokenError({ reason: 'binding_mismatch' })
     const actual = createHash('sha256').update(certificate).digest('base64url')
     if (!equal(actual, thumbprint)) throw new InvalidTokenError({ reason: 'binding_mismatch' })
   }
@@ -66,7 +70,8 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
 
 function singleProof(request: RequestLike): string {
   const value = request.headers.dpop
-  const count = request.rawHeaders?.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'dpop').length ?? 1
+  const count =
+    request.rawHeaders?.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'dpop').length ?? 1
   if (typeof value !== 'string' || count !== 1) throw new InvalidDpopProofError({})
   return value
 }

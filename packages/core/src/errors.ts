@@ -96,7 +96,10 @@ export abstract class TokenError extends Error {
   readonly expose = true
 
   constructor(defaultDescription: string, init: TokenErrorInit) {
-    super(init.description ?? defaultDescription, init.cause === undefined ? undefined : { cause: init.cause })
+    super(
+      init.description ?? defaultDescription,
+      init.cause === undefined ? undefined : { cause: init.cause },
+    )
     this.name = new.target.name
     this.reason = init.reason
     this.description = this.message

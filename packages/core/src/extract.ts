@@ -40,7 +40,10 @@ export function extractToken(request: RequestLike, options: ExtractOptions): Ext
     if (token !== undefined) found.push({ token, scheme: 'bearer', location: 'query' })
   }
   if (found.length > 1) {
-    throw new InvalidRequestError({ reason: 'multiple_tokens', description: 'More than one access token was sent' })
+    throw new InvalidRequestError({
+      reason: 'multiple_tokens',
+      description: 'More than one access token was sent',
+    })
   }
   const extracted = found[0]
   if (extracted === undefined) return undefined
@@ -53,7 +56,10 @@ function readAuthorizationHeader(request: RequestLike, options: ExtractOptions):
   if (value === undefined) return undefined
   // Node keeps only the first of repeated Authorization headers in `headers`; count the raw list.
   if (Array.isArray(value) || countRawAuthorization(request.rawHeaders) > 1) {
-    throw new InvalidRequestError({ reason: 'multiple_tokens', description: 'More than one access token was sent' })
+    throw new InvalidRequestError({
+      reason: 'multiple_tokens',
+      description: 'More than one access token was sent',
+    })
   }
   // Cheap bound before any regular expression runs on attacker-sized input.
   if (value.length > options.maxTokenLength + 16) {
@@ -102,10 +108,16 @@ function readQueryToken(request: RequestLike): string | undefined {
 function singleValue(value: unknown): string | undefined {
   if (value === undefined) return undefined
   if (Array.isArray(value)) {
-    throw new InvalidRequestError({ reason: 'multiple_tokens', description: 'More than one access token was sent' })
+    throw new InvalidRequestError({
+      reason: 'multiple_tokens',
+      description: 'More than one access token was sent',
+    })
   }
   if (typeof value !== 'string') {
-    throw new InvalidRequestError({ reason: 'malformed_request', description: 'The access_token parameter is malformed' })
+    throw new InvalidRequestError({
+      reason: 'malformed_request',
+      description: 'The access_token parameter is malformed',
+    })
   }
   return value
 }

@@ -1,11 +1,6 @@
 export { createValidator, isValidator } from './validator.js'
 export type { Validator, Authenticator } from './validator.js'
-export type {
-  ValidatorOptions,
-  JwtOptions,
-  IntrospectionOptions,
-  DpopOptions,
-} from './options.js'
+export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } from './options.js'
 export type { AuthContext, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { RequestLike } from './request.js'
 export {
@@ -41,7 +36,11 @@ export { entryId } from './store/store.js'
 export type { Store, DenylistEntry, DenylistFeedHandlers, StoreStatus } from './store/store.js'
 export { combineListeners } from './integrations/combine.js'
 export { createPrometheusMetrics } from './integrations/prometheus.js'
-export type { PromClientLike, PrometheusMetrics, PrometheusMetricsOptions } from './integrations/prometheus.js'
+export type {
+  PromClientLike,
+  PrometheusMetrics,
+  PrometheusMetricsOptions,
+} from './integrations/prometheus.js'
 export { createTracingListener } from './integrations/opentelemetry.js'
 export type { OtelApiLike, TracingListenerOptions } from './integrations/opentelemetry.js'
 export { createReadinessCheck } from './integrations/readiness.js'
@@ -49,4 +48,10 @@ export type { ReadinessOptions, ReadinessResult } from './integrations/readiness
 export { createLogListener } from './integrations/log.js'
 export type { LoggerLike, LogListenerOptions } from './integrations/log.js'
 export { createSetReceiver, REVOKING_EVENTS } from './set-receiver/index.js'
-export type { SetReceiver, SetReceiverOptions, SetRequest, SetResponse, SetErrorCode } from './set-receiver/index.js'
+export type {
+  SetReceiver,
+  SetReceiverOptions,
+  SetRequest,
+  SetResponse,
+  SetErrorCode,
+} from './set-receiver/index.js'

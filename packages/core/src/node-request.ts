@@ -11,7 +11,10 @@ interface MaybeTlsSocket {
  * The `RequestLike` of a Node request, which every supported framework wraps: adapters call this
  * with the framework's own view of the URL and the parsed body, and nothing else.
  */
-export function fromNodeRequest(raw: IncomingMessage, view: { url?: string; body?: unknown } = {}): RequestLike {
+export function fromNodeRequest(
+  raw: IncomingMessage,
+  view: { url?: string; body?: unknown } = {},
+): RequestLike {
   const socket = raw.socket as MaybeTlsSocket | undefined
   return {
     method: raw.method ?? 'GET',

@@ -125,7 +125,17 @@ export interface ValidatorOptions {
 }
 
 const ASYMMETRIC_ALGORITHMS = new Set([
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ])
 const SYMMETRIC_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512'])
 
@@ -138,7 +148,13 @@ export interface ResolvedJwtOptions {
   typ: string | false
   requiredClaims: string[]
   maxTokenAge: number | undefined
-  keySet: { cacheMaxAge: number; cooldown: number; staleIfError: number; timeout: number; maxResponseBytes: number }
+  keySet: {
+    cacheMaxAge: number
+    cooldown: number
+    staleIfError: number
+    timeout: number
+    maxResponseBytes: number
+  }
   cacheMax: number
 }
 
@@ -188,7 +204,8 @@ export interface ResolvedOptions {
 
 /** The one place options are checked and defaulted; a bad option is a `TypeError` naming it. */
 export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError('createValidator: options must be an object')
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('createValidator: options must be an object')
   const issuers = stringList(options.issuer, 'issuer').map((issuer) => checkUrl(issuer, 'issuer'))
   const audiences = stringList(options.audience, 'audience')
   if (options.jwt === undefined && options.introspection === undefined) {
@@ -207,12 +224,20 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
     store: checkStore(options.store),
     dpop: options.dpop === undefined ? undefined : resolveDpop(options.dpop),
-    mtls: { certificateHeader: optionalString(options.mtls?.certificateHeader, 'mtls.certificateHeader')?.toLowerCase() },
+    mtls: {
+      certificateHeader: optionalString(
+        options.mtls?.certificateHeader,
+        'mtls.certificateHeader',
+      )?.toLowerCase(),
+    },
     resourceMetadata:
-      options.resourceMetadata === undefined ? undefined : checkUrl(options.resourceMetadata, 'resourceMetadata'),
+      options.resourceMetadata === undefined
+        ? undefined
+        : checkUrl(options.resourceMetadata, 'resourceMetadata'),
     denylist: {
       maxStaleness: positiveNumber(options.denylist?.maxStaleness, 'denylist.maxStaleness', 5) * 1000,
-      fallbackToStore: optionalBoolean(options.denylist?.fallbackToStore, 'denylist.fallbackToStore') ?? false,
+      fallbackToStore:
+        optionalBoolean(options.denylist?.fallbackToStore, 'denylist.fallbackToStore') ?? false,
       revocationTtl: positiveNumber(options.denylist?.revocationTtl, 'denylist.revocationTtl', 86_400, true),
     },
     onEvent: optionalFunction(options.onEvent, 'onEvent') as EventListener | undefined,
@@ -247,7 +272,10 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
   if (secret !== undefined && (jwt.jwks !== undefined || jwt.jwksUri !== undefined)) {
     throw new TypeError('createValidator: `jwt.secret` cannot be combined with `jwt.jwks` or `jwt.jwksUri`')
   }
-  if (jwt.jwks !== undefined && (jwt.jwks === null || typeof jwt.jwks !== 'object' || !Array.isArray(jwt.jwks.keys))) {
+  if (
+    jwt.jwks !== undefined &&
+    (jwt.jwks === null || typeof jwt.jwks !== 'object' || !Array.isArray(jwt.jwks.keys))
+  ) {
     throw new TypeError('createValidator: `jwt.jwks` must be a JWK set `{ keys: [...] }`')
   }
   const typ = jwt.typ === false ? false : (optionalString(jwt.typ, 'jwt.typ') ?? 'at+jwt')
@@ -263,8 +291,10 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
     secret,
     clockTolerance: positiveNumber(jwt.clockTolerance, 'jwt.clockTolerance', 5),
     typ,
-    requiredClaims: jwt.requiredClaims === undefined ? [] : stringList(jwt.requiredClaims, 'jwt.requiredClaims', true),
-    maxTokenAge: jwt.maxTokenAge === undefined ? undefined : positiveNumber(jwt.maxTokenAge, 'jwt.maxTokenAge', 0),
+    requiredClaims:
+      jwt.requiredClaims === undefined ? [] : stringList(jwt.requiredClaims, 'jwt.requiredClaims', true),
+    maxTokenAge:
+      jwt.maxTokenAge === undefined ? undefined : positiveNumber(jwt.maxTokenAge, 'jwt.maxTokenAge', 0),
     keySet: {
       cacheMaxAge: positiveNumber(keySet.cacheMaxAge, 'jwt.keySet.cacheMaxAge', 600) * 1000,
       cooldown: positiveNumber(keySet.cooldown, 'jwt.keySet.cooldown', 30) * 1000,
@@ -276,17 +306,25 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
   }
 }
 
-function resolveIntrospection(options: IntrospectionOptions, issuers: string[]): ResolvedIntrospectionOptions {
+function resolveIntrospection(
+  options: IntrospectionOptions,
+  issuers: string[],
+): ResolvedIntrospectionOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('createValidator: `introspection` must be an object')
   }
-  const endpoint = options.endpoint === undefined ? undefined : checkUrl(options.endpoint, 'introspection.endpoint')
+  const endpoint =
+    options.endpoint === undefined ? undefined : checkUrl(options.endpoint, 'introspection.endpoint')
   if (endpoint === undefined && issuers.length > 1) {
-    throw new TypeError('createValidator: `introspection.endpoint` is required when several issuers are trusted')
+    throw new TypeError(
+      'createValidator: `introspection.endpoint` is required when several issuers are trusted',
+    )
   }
   const clientAuth = options.clientAuth ?? 'client_secret_basic'
   if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post') {
-    throw new TypeError('createValidator: `introspection.clientAuth` must be client_secret_basic or client_secret_post')
+    throw new TypeError(
+      'createValidator: `introspection.clientAuth` must be client_secret_basic or client_secret_post',
+    )
   }
   return {
     endpoint,
@@ -298,7 +336,12 @@ function resolveIntrospection(options: IntrospectionOptions, issuers: string[]):
     inactiveCacheMaxAge: positiveNumber(options.inactiveCacheMaxAge, 'introspection.inactiveCacheMaxAge', 10),
     defaultCacheMaxAge: positiveNumber(options.defaultCacheMaxAge, 'introspection.defaultCacheMaxAge', 30),
     cacheMax: positiveNumber(options.cacheMax, 'introspection.cacheMax', 10_000),
-    maxResponseBytes: positiveNumber(options.maxResponseBytes, 'introspection.maxResponseBytes', 65_536, true),
+    maxResponseBytes: positiveNumber(
+      options.maxResponseBytes,
+      'introspection.maxResponseBytes',
+      65_536,
+      true,
+    ),
     requireAudience: optionalBoolean(options.requireAudience, 'introspection.requireAudience') ?? false,
   }
 }
@@ -306,11 +349,14 @@ function resolveIntrospection(options: IntrospectionOptions, issuers: string[]):
 const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256']
 
 function resolveDpop(dpop: DpopOptions): ResolvedDpopOptions {
-  if (dpop === null || typeof dpop !== 'object') throw new TypeError('createValidator: `dpop` must be an object')
-  const algorithms = dpop.algorithms === undefined ? DPOP_ALGORITHMS : stringList(dpop.algorithms, 'dpop.algorithms')
+  if (dpop === null || typeof dpop !== 'object')
+    throw new TypeError('createValidator: `dpop` must be an object')
+  const algorithms =
+    dpop.algorithms === undefined ? DPOP_ALGORITHMS : stringList(dpop.algorithms, 'dpop.algorithms')
   for (const alg of algorithms) {
     // RFC 9449 §4.2: the proof is signed with an asymmetric key, never a shared secret.
-    if (!ASYMMETRIC_ALGORITHMS.has(alg)) throw new TypeError(`createValidator: \`dpop.algorithms\` holds "${alg}"`)
+    if (!ASYMMETRIC_ALGORITHMS.has(alg))
+      throw new TypeError(`createValidator: \`dpop.algorithms\` holds "${alg}"`)
   }
   const origin = dpop.origin === undefined ? undefined : checkUrl(dpop.origin, 'dpop.origin')
   const allowedHosts =
@@ -318,7 +364,9 @@ function resolveDpop(dpop: DpopOptions): ResolvedDpopOptions {
       ? undefined
       : stringList(dpop.allowedHosts, 'dpop.allowedHosts').map((host) => host.toLowerCase())
   if (origin === undefined && allowedHosts === undefined) {
-    throw new TypeError('createValidator: `dpop` needs `origin` or `allowedHosts` to know which URIs proofs may name')
+    throw new TypeError(
+      'createValidator: `dpop` needs `origin` or `allowedHosts` to know which URIs proofs may name',
+    )
   }
   const nonce = dpop.nonce
   if (nonce !== undefined && (nonce === null || typeof nonce !== 'object')) {
@@ -343,9 +391,24 @@ function resolveDpop(dpop: DpopOptions): ResolvedDpopOptions {
 
 function checkStore(store: unknown): Store | undefined {
   if (store === undefined) return undefined
-  const methods = ['get', 'set', 'delete', 'addIfAbsent', 'addDenylistEntry', 'listDenylist', 'subscribe', 'close']
-  if (store === null || typeof store !== 'object' || methods.some((name) => typeof (store as never)[name] !== 'function')) {
-    throw new TypeError('createValidator: `store` must implement the Store interface (MemoryStore, RedisStore)')
+  const methods = [
+    'get',
+    'set',
+    'delete',
+    'addIfAbsent',
+    'addDenylistEntry',
+    'listDenylist',
+    'subscribe',
+    'close',
+  ]
+  if (
+    store === null ||
+    typeof store !== 'object' ||
+    methods.some((name) => typeof (store as never)[name] !== 'function')
+  ) {
+    throw new TypeError(
+      'createValidator: `store` must implement the Store interface (MemoryStore, RedisStore)',
+    )
   }
   return store as Store
 }
@@ -388,27 +451,42 @@ function optionalString(value: unknown, name: string): string | undefined {
 }
 
 function optionalBoolean(value: unknown, name: string): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`createValidator: \`${name}\` must be a boolean`)
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new TypeError(`createValidator: \`${name}\` must be a boolean`)
   return value
 }
 
 function optionalFunction(value: unknown, name: string): unknown {
-  if (value !== undefined && typeof value !== 'function') throw new TypeError(`createValidator: \`${name}\` must be a function`)
+  if (value !== undefined && typeof value !== 'function')
+    throw new TypeError(`createValidator: \`${name}\` must be a function`)
   return value
 }
 
 /** A finite number ≥ 0 (> 0 with `strictlyPositive`), or the default when undefined. */
-export function positiveNumber(value: unknown, name: string, fallback: number, strictlyPositive = false): number {
+export function positiveNumber(
+  value: unknown,
+  name: string,
+  fallback: number,
+  strictlyPositive = false,
+): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (strictlyPositive && value === 0)) {
-    throw new TypeError(`createValidator: \`${name}\` must be a ${strictlyPositive ? 'positive' : 'non-negative'} number`)
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (strictlyPositive && value === 0)
+  ) {
+    throw new TypeError(
+      `createValidator: \`${name}\` must be a ${strictlyPositive ? 'positive' : 'non-negative'} number`,
+    )
   }
   return value
 }
 
 function secretBytes(secret: string | Uint8Array, name = 'jwt.secret'): Uint8Array {
   const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`createValidator: \`${name}\` must be a string or Uint8Array`)
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`createValidator: \`${name}\` must be a string or Uint8Array`)
   // RFC 7518 §3.2: an HMAC key at least as long as the hash output (32 bytes for HS256).
   if (bytes.length < 32) throw new TypeError(`createValidator: \`${name}\` must be at least 32 bytes`)
   return bytes

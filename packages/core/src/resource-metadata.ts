@@ -32,10 +32,13 @@ export function protectedResourceMetadata(input: ResourceMetadataInput): Record<
   }
   if (input.scopesSupported !== undefined) document.scopes_supported = [...input.scopesSupported]
   if (input.dpop !== undefined) {
-    document.dpop_signing_alg_values_supported = [...(input.dpop.algorithms ?? ['ES256', 'EdDSA', 'PS256', 'RS256'])]
+    document.dpop_signing_alg_values_supported = [
+      ...(input.dpop.algorithms ?? ['ES256', 'EdDSA', 'PS256', 'RS256']),
+    ]
     if (input.dpop.required === true) document.dpop_bound_access_tokens_required = true
   }
-  if (input.tlsClientCertificateBoundAccessTokens === true) document.tls_client_certificate_bound_access_tokens = true
+  if (input.tlsClientCertificateBoundAccessTokens === true)
+    document.tls_client_certificate_bound_access_tokens = true
   if (input.resourceName !== undefined) document.resource_name = input.resourceName
   if (input.resourceDocumentation !== undefined) document.resource_documentation = input.resourceDocumentation
   return document

@@ -14,7 +14,8 @@ export interface ResolvedRoute {
 /** Checks a route's options once, when the middleware is built (never per request). */
 export function resolveRoute(route: RouteOptions | undefined, options: ResolvedOptions): ResolvedRoute {
   const given = route ?? {}
-  if (given === null || typeof given !== 'object') throw new TypeError('requireToken: route options must be an object')
+  if (given === null || typeof given !== 'object')
+    throw new TypeError('requireToken: route options must be an object')
   const strategy = given.strategy ?? defaultStrategy(options)
   if (strategy !== 'jwt' && strategy !== 'opaque' && strategy !== 'hybrid') {
     throw new TypeError('requireToken: `strategy` must be jwt, opaque or hybrid')
@@ -23,7 +24,9 @@ export function resolveRoute(route: RouteOptions | undefined, options: ResolvedO
     throw new TypeError(`requireToken: strategy "${strategy}" needs the validator's \`jwt\` options`)
   }
   if ((strategy === 'opaque' || strategy === 'hybrid') && options.introspection === undefined) {
-    throw new TypeError(`requireToken: strategy "${strategy}" needs the validator's \`introspection\` options`)
+    throw new TypeError(
+      `requireToken: strategy "${strategy}" needs the validator's \`introspection\` options`,
+    )
   }
   for (const name of ['sensitive', 'optional', 'introspectJwt'] as const) {
     if (given[name] !== undefined && typeof given[name] !== 'boolean') {
@@ -33,10 +36,15 @@ export function resolveRoute(route: RouteOptions | undefined, options: ResolvedO
   const sensitive = given.sensitive ?? false
   const introspectJwt = given.introspectJwt ?? false
   if (introspectJwt && (!sensitive || options.introspection === undefined || strategy === 'opaque')) {
-    throw new TypeError('requireToken: `introspectJwt` applies to sensitive jwt or hybrid routes with `introspection` set')
+    throw new TypeError(
+      'requireToken: `introspectJwt` applies to sensitive jwt or hybrid routes with `introspection` set',
+    )
   }
   const cacheMaxAge = given.cacheMaxAge
-  if (cacheMaxAge !== undefined && (typeof cacheMaxAge !== 'number' || !Number.isFinite(cacheMaxAge) || cacheMaxAge < 0)) {
+  if (
+    cacheMaxAge !== undefined &&
+    (typeof cacheMaxAge !== 'number' || !Number.isFinite(cacheMaxAge) || cacheMaxAge < 0)
+  ) {
     throw new TypeError('requireToken: `cacheMaxAge` must be a non-negative number of seconds')
   }
   if (given.name !== undefined && typeof given.name !== 'string') {

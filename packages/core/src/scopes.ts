@@ -8,7 +8,8 @@ import type { TokenClaims } from './types.js'
 export function parseScopes(claims: TokenClaims, scopeClaim?: string): string[] {
   const raw = scopeClaim !== undefined ? claims[scopeClaim] : (claims.scope ?? claims.scp)
   if (typeof raw === 'string') return raw.split(' ').filter((scope) => scope.length > 0)
-  if (Array.isArray(raw)) return raw.filter((scope): scope is string => typeof scope === 'string' && scope !== '')
+  if (Array.isArray(raw))
+    return raw.filter((scope): scope is string => typeof scope === 'string' && scope !== '')
   return []
 }
 

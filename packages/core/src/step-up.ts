@@ -17,8 +17,14 @@ export interface StepUpOptions {
  */
 export function requireStepUp(options: StepUpOptions): Guard {
   const { acrValues, maxAge, now = Date.now } = options ?? {}
-  if (acrValues === undefined && maxAge === undefined) throw new TypeError('requireStepUp: give `acrValues`, `maxAge` or both')
-  if (acrValues !== undefined && (!Array.isArray(acrValues) || acrValues.length === 0 || acrValues.some((v) => typeof v !== 'string' || v === ''))) {
+  if (acrValues === undefined && maxAge === undefined)
+    throw new TypeError('requireStepUp: give `acrValues`, `maxAge` or both')
+  if (
+    acrValues !== undefined &&
+    (!Array.isArray(acrValues) ||
+      acrValues.length === 0 ||
+      acrValues.some((v) => typeof v !== 'string' || v === ''))
+  ) {
     throw new TypeError('requireStepUp: `acrValues` must be a non-empty list of strings')
   }
   if (maxAge !== undefined && (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge < 0)) {

@@ -6,7 +6,12 @@ import { bindChallenge } from './guards.js'
 import { createBindingCheck } from './binding.js'
 import type { ChallengeContext } from './errors.js'
 import { createDenylist, type Denylist } from './denylist/denylist.js'
-import { entriesForSubject, entriesForToken, type RevokeSubjectOptions, type RevokeTarget } from './denylist/revocation.js'
+import {
+  entriesForSubject,
+  entriesForToken,
+  type RevokeSubjectOptions,
+  type RevokeTarget,
+} from './denylist/revocation.js'
 import { MemoryStore } from './store/memory-store.js'
 import { createIntrospectionClient, createOpaqueStrategy } from './introspection/index.js'
 import { classifyToken } from './jwt/compact.js'
@@ -66,7 +71,9 @@ export function isValidator(value: unknown): value is Validator {
  * })
  * const auth = await tokens.authenticate({ method: 'GET', headers: { authorization: 'Bearer …' } })
  */
-export function createValidator<C extends TokenClaims = TokenClaims>(options: ValidatorOptions): Validator<C> {
+export function createValidator<C extends TokenClaims = TokenClaims>(
+  options: ValidatorOptions,
+): Validator<C> {
   const resolved = resolveOptions(options)
   const emit: EventListener = safeListener(resolved.onEvent)
   const extractOptions: ExtractOptions = {
@@ -77,7 +84,11 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
   }
   const resourceParams =
     resolved.resourceMetadata === undefined ? undefined : { resource_metadata: resolved.resourceMetadata }
-  const bearerChallenge: ChallengeContext = { realm: resolved.realm, scheme: 'Bearer', params: resourceParams }
+  const bearerChallenge: ChallengeContext = {
+    realm: resolved.realm,
+    scheme: 'Bearer',
+    params: resourceParams,
+  }
   const dpopChallenge: ChallengeContext = {
     realm: resolved.realm,
     scheme: 'DPoP',
@@ -119,7 +130,10 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
     revocationTtl: resolved.denylist.revocationTtl,
   })
 
-  async function verifyToken(token: string, route: ResolvedRoute): Promise<{ context: AuthContext; cached: boolean }> {
+  async function verifyToken(
+    token: string,
+    route: ResolvedRoute,
+  ): Promise<{ context: AuthContext; cached: boolean }> {
     const shape = classifyToken(token)
     if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
     return verifyByStrategy(token, shape, route)
@@ -199,7 +213,8 @@ export function createValidator<C extends TokenClaims = TokenClaims>(options: Va
     authenticate: (request, routeOptions) =>
       routeOptions === undefined ? defaultRoute(request) : route(routeOptions)(request),
     async verify(token, routeOptions) {
-      const authenticate = routeOptions === undefined ? verifyDefault : route({ ...routeOptions, optional: false })
+      const authenticate =
+        routeOptions === undefined ? verifyDefault : route({ ...routeOptions, optional: false })
       return (await authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }))!
     },
     async revoke(target) {

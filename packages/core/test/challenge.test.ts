@@ -24,7 +24,9 @@ describe('formatChallenge', () => {
     ['control characters', 'a\u0000\u0007b', 'ab'],
   ])('drops %s from a description', (_, input, output) => {
     expect(sanitizeParam(input)).toBe(output)
-    expect(formatChallenge('Bearer', { error_description: input })).toBe(`Bearer error_description="${output}"`)
+    expect(formatChallenge('Bearer', { error_description: input })).toBe(
+      `Bearer error_description="${output}"`,
+    )
   })
   it('keeps scope tokens and drops characters RFC 6749 §3.3 forbids', () => {
     expect(sanitizeScope(['items:read', 'a"b', 'c\\d', '', 'x y'])).toBe('items:read ab cd xy')
@@ -40,7 +42,9 @@ describe('TokenError family', () => {
     error.realm = 'api'
     expect(error.status).toBe(status)
     expect(error.code).toBe(code)
-    expect(error.headers['WWW-Authenticate']).toMatch(new RegExp(`^Bearer realm="api", error="${code}", error_description="[^"]+"`))
+    expect(error.headers['WWW-Authenticate']).toMatch(
+      new RegExp(`^Bearer realm="api", error="${code}", error_description="[^"]+"`),
+    )
     expect(error.body).toEqual({ error: code, error_description: error.description })
   })
 

@@ -2,15 +2,28 @@ import { extractToken, type ExtractOptions } from '../src/extract'
 import type { RequestLike } from '../src/request'
 import { TokenError } from '../src/errors'
 
-const headerOnly: ExtractOptions = { allowBodyToken: false, allowQueryToken: false, maxTokenLength: 64, allowDpop: false }
-const everywhere: ExtractOptions = { allowBodyToken: true, allowQueryToken: true, maxTokenLength: 64, allowDpop: true }
+const headerOnly: ExtractOptions = {
+  allowBodyToken: false,
+  allowQueryToken: false,
+  maxTokenLength: 64,
+  allowDpop: false,
+}
+const everywhere: ExtractOptions = {
+  allowBodyToken: true,
+  allowQueryToken: true,
+  maxTokenLength: 64,
+  allowDpop: true,
+}
 const FORM = 'application/x-www-form-urlencoded'
 
 function request(parts: Partial<RequestLike>): RequestLike {
   return { method: 'GET', headers: {}, ...parts }
 }
 
-function rejection(req: RequestLike, options = headerOnly): { status: number; code: string | undefined; reason: string } {
+function rejection(
+  req: RequestLike,
+  options = headerOnly,
+): { status: number; code: string | undefined; reason: string } {
   try {
     extractToken(req, options)
   } catch (error) {
@@ -26,7 +39,9 @@ describe('extractToken', () => {
   })
 
   it.each(['Bearer', 'bearer', 'BEARER', 'bEaReR'])('reads the %s scheme case-insensitively', (scheme) => {
-    expect(extractToken(request({ headers: { authorization: `${scheme} abc.def-ghi_~+/=` } }), headerOnly)).toEqual({
+    expect(
+      extractToken(request({ headers: { authorization: `${scheme} abc.def-ghi_~+/=` } }), headerOnly),
+    ).toEqual({
       token: 'abc.def-ghi_~+/=',
       scheme: 'bearer',
       location: 'header',
@@ -51,13 +66,16 @@ describe('extractToken', () => {
   })
 
   // "Bearer\tabc" has no space after the scheme, so its scheme is not Bearer.
-  it.each(['Basic dXNlcjpwYXNz', 'Digest x', 'Token abc', 'Bearer\tabc'])('treats another scheme (%s) as no bearer token: 401 without error code', (authorization) => {
-    expect(rejection(request({ headers: { authorization } }))).toEqual({
-      status: 401,
-      code: undefined,
-      reason: 'unsupported_scheme',
-    })
-  })
+  it.each(['Basic dXNlcjpwYXNz', 'Digest x', 'Token abc', 'Bearer\tabc'])(
+    'treats another scheme (%s) as no bearer token: 401 without error code',
+    (authorization) => {
+      expect(rejection(request({ headers: { authorization } }))).toEqual({
+        status: 401,
+        code: undefined,
+        reason: 'unsupported_scheme',
+      })
+    },
+  )
 
   it('refuses two Authorization headers, which Node folds into the first', () => {
     const req = request({
@@ -68,12 +86,17 @@ describe('extractToken', () => {
   })
 
   it('accepts one Authorization header among other raw headers', () => {
-    const req = request({ headers: { authorization: 'Bearer a' }, rawHeaders: ['Host', 'x', 'Authorization', 'Bearer a'] })
+    const req = request({
+      headers: { authorization: 'Bearer a' },
+      rawHeaders: ['Host', 'x', 'Authorization', 'Bearer a'],
+    })
     expect(extractToken(req, headerOnly)?.token).toBe('a')
   })
 
   it('refuses an array-valued authorization header', () => {
-    expect(rejection(request({ headers: { authorization: ['Bearer a', 'Bearer b'] } })).reason).toBe('multiple_tokens')
+    expect(rejection(request({ headers: { authorization: ['Bearer a', 'Bearer b'] } })).reason).toBe(
+      'multiple_tokens',
+    )
   })
 
   it.each([
@@ -89,7 +112,9 @@ describe('extractToken', () => {
 
   it('accepts a token exactly at the limit', () => {
     const token = 'a'.repeat(64)
-    expect(extractToken(request({ headers: { authorization: `Bearer ${token}` } }), headerOnly)?.token).toBe(token)
+    expect(extractToken(request({ headers: { authorization: `Bearer ${token}` } }), headerOnly)?.token).toBe(
+      token,
+    )
   })
 
   describe('form body (RFC 6750 §2.2)', () => {
@@ -109,7 +134,10 @@ describe('extractToken', () => {
     it('is ignored for JSON bodies and for GET', () => {
       expect(extractToken(post({ access_token: 'abc' }, 'application/json'), everywhere)).toBeUndefined()
       expect(
-        extractToken(request({ method: 'GET', headers: { 'content-type': FORM }, body: { access_token: 'a' } }), everywhere),
+        extractToken(
+          request({ method: 'GET', headers: { 'content-type': FORM }, body: { access_token: 'a' } }),
+          everywhere,
+        ),
       ).toBeUndefined()
     })
     it('refuses a repeated or non-string access_token', () => {
@@ -139,7 +167,9 @@ describe('extractToken', () => {
       })
     })
     it('checks a query token like any other', () => {
-      expect(rejection(request({ url: '/x?access_token=a%22b' }), everywhere).reason).toBe('malformed_request')
+      expect(rejection(request({ url: '/x?access_token=a%22b' }), everywhere).reason).toBe(
+        'malformed_request',
+      )
     })
   })
 
@@ -147,9 +177,21 @@ describe('extractToken', () => {
     ['header and query', { headers: { authorization: 'Bearer a' }, url: '/?access_token=b' }],
     [
       'header and body',
-      { method: 'POST', headers: { authorization: 'Bearer a', 'content-type': FORM }, body: { access_token: 'b' } },
+      {
+        method: 'POST',
+        headers: { authorization: 'Bearer a', 'content-type': FORM },
+        body: { access_token: 'b' },
+      },
     ],
-    ['body and query', { method: 'POST', headers: { 'content-type': FORM }, body: { access_token: 'a' }, url: '/?access_token=b' }],
+    [
+      'body and query',
+      {
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: { access_token: 'a' },
+        url: '/?access_token=b',
+      },
+    ],
   ])('refuses two methods at once (%s) with 400', (_, parts) => {
     expect(rejection(request(parts as Partial<RequestLike>), everywhere)).toEqual({
       status: 400,

@@ -2,7 +2,12 @@ import { bindChallenge, requireAnyScope, requireClaims, requireScopes } from '..
 import { buildAuthContext } from '../src/auth-context'
 import type { TokenError } from '../src/errors'
 
-const auth = buildAuthContext('jwt', 't', { sub: 'alice', scope: 'items:read items:write', tenant: 'acme' }, undefined)
+const auth = buildAuthContext(
+  'jwt',
+  't',
+  { sub: 'alice', scope: 'items:read items:write', tenant: 'acme' },
+  undefined,
+)
 bindChallenge(auth, { realm: 'api', scheme: 'Bearer', params: undefined })
 
 function outcome(run: () => void): { status: number; code?: string; header?: string } | 'pass' {
@@ -28,11 +33,17 @@ describe('requireScopes', () => {
     })
   })
   it('answers 401 without error code when no token was accepted', () => {
-    expect(outcome(() => requireScopes('items:read')(undefined))).toMatchObject({ status: 401, code: undefined })
+    expect(outcome(() => requireScopes('items:read')(undefined))).toMatchObject({
+      status: 401,
+      code: undefined,
+    })
   })
-  it.each([[[]], [['has space']], [['quote"']], [[42]]])('refuses bad arguments %j at construction', (scopes) => {
-    expect(() => requireScopes(...(scopes as string[]))).toThrow(TypeError)
-  })
+  it.each([[[]], [['has space']], [['quote"']], [[42]]])(
+    'refuses bad arguments %j at construction',
+    (scopes) => {
+      expect(() => requireScopes(...(scopes as string[]))).toThrow(TypeError)
+    },
+  )
 })
 
 describe('requireAnyScope', () => {

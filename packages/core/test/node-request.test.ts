@@ -14,36 +14,71 @@ import type { RequestLike } from '../src/request'
 const dir = mkdtempSync(join(tmpdir(), 'tokenguard-mtls-'))
 const file = (name: string) => join(dir, name)
 function selfSigned(name: string) {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', file(`${name}.key`), '-out', file(`${name}.crt`),
-  ], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.crt`),
+    ],
+    { stdio: 'ignore' },
+  )
   return { key: readFileSync(file(`${name}.key`)), cert: readFileSync(file(`${name}.crt`)) }
 }
 const server = selfSigned('server')
 const client = selfSigned('client')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function capture(listen: (handler: (req: Parameters<typeof fromNodeRequest>[0]) => void) => Server | ReturnType<typeof createHttpServer>) {
-  return new Promise<{ seen: RequestLike; der: Uint8Array | undefined; close: () => void; port: number }>((resolve) => {
-    const instance = listen((req) => {
-      const seen = fromNodeRequest(req, { url: '/view', body: { a: 1 } })
-      resolve({ seen, der: seen.peerCertificate?.(), close: () => instance.close(), port: 0 })
-    })
-  })
+function capture(
+  listen: (
+    handler: (req: Parameters<typeof fromNodeRequest>[0]) => void,
+  ) => Server | ReturnType<typeof createHttpServer>,
+) {
+  return new Promise<{ seen: RequestLike; der: Uint8Array | undefined; close: () => void; port: number }>(
+    (resolve) => {
+      const instance = listen((req) => {
+        const seen = fromNodeRequest(req, { url: '/view', body: { a: 1 } })
+        resolve({ seen, der: seen.peerCertificate?.(), close: () => instance.close(), port: 0 })
+      })
+    },
+  )
 }
 
 it('reads protocol and the client certificate from a mutual-TLS socket', async () => {
   let port = 0
   const captured = capture((handler) => {
-    const https = createHttpsServer({ key: server.key, cert: server.cert, ca: client.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      handler(req)
-      res.end('ok')
-    })
+    const https = createHttpsServer(
+      { key: server.key, cert: server.cert, ca: client.cert, requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        handler(req)
+        res.end('ok')
+      },
+    )
     https.listen(0, '127.0.0.1', () => {
       port = (https.address() as AddressInfo).port
-      const req = httpsRequest({ host: '127.0.0.1', port, path: '/raw?x=1', key: client.key, cert: client.cert, ca: server.cert, agent: false })
+      const req = httpsRequest({
+        host: '127.0.0.1',
+        port,
+        path: '/raw?x=1',
+        key: client.key,
+        cert: client.cert,
+        ca: server.cert,
+        agent: false,
+      })
       req.on('response', (res) => res.resume())
       req.end()
     })

@@ -28,7 +28,13 @@ describe('resolveOptions', () => {
         typ: 'at+jwt',
         requiredClaims: [],
         maxTokenAge: undefined,
-        keySet: { cacheMaxAge: 600_000, cooldown: 30_000, staleIfError: 3_600_000, timeout: 3000, maxResponseBytes: 262_144 },
+        keySet: {
+          cacheMaxAge: 600_000,
+          cooldown: 30_000,
+          staleIfError: 3_600_000,
+          timeout: 3000,
+          maxResponseBytes: 262_144,
+        },
         cacheMax: 10_000,
       },
       introspection: {
@@ -51,7 +57,13 @@ describe('resolveOptions', () => {
       issuer: ['https://a.test/', 'https://b.test/'],
       audience: ['x', 'y'],
       realm: 'orders',
-      jwt: { algorithms: ['ES256', 'EdDSA'], typ: false, cache: false, requiredClaims: ['sub'], maxTokenAge: 60 },
+      jwt: {
+        algorithms: ['ES256', 'EdDSA'],
+        typ: false,
+        cache: false,
+        requiredClaims: ['sub'],
+        maxTokenAge: 60,
+      },
     })
     expect(resolved.issuers).toEqual(['https://a.test/', 'https://b.test/'])
     expect(resolved.realm).toBe('orders')
@@ -79,17 +91,49 @@ describe('resolveOptions', () => {
     ['HS256 mixed with RS256', { ...base, jwt: { algorithms: ['HS256', 'RS256'], secret } }, /must not mix/],
     ['a secret with RS256', { ...base, jwt: { algorithms: ['RS256'], secret } }, /only for HS/],
     ['a short secret', { ...base, jwt: { algorithms: ['HS256'], secret: 'short' } }, /at least 32 bytes/],
-    ['jwks and jwksUri', { ...base, jwt: { algorithms: ['RS256'], jwks: { keys: [] }, jwksUri: 'https://x/' } }, /not both/],
-    ['a malformed jwks', { ...base, jwt: { algorithms: ['RS256'], jwks: { nokeys: 1 } } }, /`jwt.jwks` must be a JWK set/],
+    [
+      'jwks and jwksUri',
+      { ...base, jwt: { algorithms: ['RS256'], jwks: { keys: [] }, jwksUri: 'https://x/' } },
+      /not both/,
+    ],
+    [
+      'a malformed jwks',
+      { ...base, jwt: { algorithms: ['RS256'], jwks: { nokeys: 1 } } },
+      /`jwt.jwks` must be a JWK set/,
+    ],
     ['a bad jwksUri', { ...base, jwt: { algorithms: ['RS256'], jwksUri: 'nope' } }, /`jwt.jwksUri`/],
-    ['a negative tolerance', { ...base, jwt: { algorithms: ['RS256'], clockTolerance: -1 } }, /`jwt.clockTolerance`/],
-    ['an infinite max age', { ...base, jwt: { algorithms: ['RS256'], maxTokenAge: Infinity } }, /`jwt.maxTokenAge`/],
+    [
+      'a negative tolerance',
+      { ...base, jwt: { algorithms: ['RS256'], clockTolerance: -1 } },
+      /`jwt.clockTolerance`/,
+    ],
+    [
+      'an infinite max age',
+      { ...base, jwt: { algorithms: ['RS256'], maxTokenAge: Infinity } },
+      /`jwt.maxTokenAge`/,
+    ],
     ['an empty typ', { ...base, jwt: { algorithms: ['RS256'], typ: '' } }, /`jwt.typ`/],
-    ['a zero key set timeout', { ...base, jwt: { algorithms: ['RS256'], keySet: { timeout: 0 } } }, /`jwt.keySet.timeout`/],
+    [
+      'a zero key set timeout',
+      { ...base, jwt: { algorithms: ['RS256'], keySet: { timeout: 0 } } },
+      /`jwt.keySet.timeout`/,
+    ],
     ['a string cache', { ...base, jwt: { algorithms: ['RS256'], cache: 'yes' } }, /`jwt.cache`/],
-    ['requiredClaims not a list', { ...base, jwt: { algorithms: ['RS256'], requiredClaims: 5 } }, /`jwt.requiredClaims`/],
-    ['introspection without clientId', { ...base, introspection: { clientSecret: 's' } }, /`introspection.clientId`/],
-    ['introspection without secret', { ...base, introspection: { clientId: 'a' } }, /`introspection.clientSecret`/],
+    [
+      'requiredClaims not a list',
+      { ...base, jwt: { algorithms: ['RS256'], requiredClaims: 5 } },
+      /`jwt.requiredClaims`/,
+    ],
+    [
+      'introspection without clientId',
+      { ...base, introspection: { clientSecret: 's' } },
+      /`introspection.clientId`/,
+    ],
+    [
+      'introspection without secret',
+      { ...base, introspection: { clientId: 'a' } },
+      /`introspection.clientSecret`/,
+    ],
     [
       'an unknown client auth',
       { ...base, introspection: { clientId: 'a', clientSecret: 's', clientAuth: 'none' } },
@@ -118,7 +162,11 @@ describe('resolveOptions', () => {
 describe('resolveRoute', () => {
   const both = resolveOptions({ ...base, introspection: { clientId: 'a', clientSecret: 's' } })
   const jwtOnly = resolveOptions(base)
-  const opaqueOnly = resolveOptions({ ...base, jwt: undefined, introspection: { clientId: 'a', clientSecret: 's' } })
+  const opaqueOnly = resolveOptions({
+    ...base,
+    jwt: undefined,
+    introspection: { clientId: 'a', clientSecret: 's' },
+  })
 
   it.each([
     [both, 'hybrid'],
@@ -143,12 +191,27 @@ describe('resolveRoute', () => {
   it.each<[string, unknown, typeof both, RegExp]>([
     ['an unknown strategy', { strategy: 'magic' }, both, /`strategy`/],
     ['jwt without jwt options', { strategy: 'jwt' }, opaqueOnly, /needs the validator's `jwt`/],
-    ['opaque without introspection', { strategy: 'opaque' }, jwtOnly, /needs the validator's `introspection`/],
-    ['hybrid without introspection', { strategy: 'hybrid' }, jwtOnly, /needs the validator's `introspection`/],
+    [
+      'opaque without introspection',
+      { strategy: 'opaque' },
+      jwtOnly,
+      /needs the validator's `introspection`/,
+    ],
+    [
+      'hybrid without introspection',
+      { strategy: 'hybrid' },
+      jwtOnly,
+      /needs the validator's `introspection`/,
+    ],
     ['a string sensitive', { sensitive: 'yes' }, both, /`sensitive`/],
     ['a negative cacheMaxAge', { cacheMaxAge: -1 }, both, /`cacheMaxAge`/],
     ['introspectJwt on a normal route', { introspectJwt: true }, both, /`introspectJwt`/],
-    ['introspectJwt on an opaque route', { strategy: 'opaque', sensitive: true, introspectJwt: true }, both, /`introspectJwt`/],
+    [
+      'introspectJwt on an opaque route',
+      { strategy: 'opaque', sensitive: true, introspectJwt: true },
+      both,
+      /`introspectJwt`/,
+    ],
   ])('throws a TypeError for %s', (_, route, options, message) => {
     expect(() => resolveRoute(route as never, options)).toThrow(message)
   })

@@ -54,9 +54,12 @@ describe('requireStepUp (RFC 9470)', () => {
     expect(outcome(() => mfa(undefined))).toMatchObject({ status: 401, code: undefined })
   })
 
-  it.each([{}, { acrValues: [] }, { acrValues: [''] }, { maxAge: -1 }, { maxAge: Infinity }])('refuses options %j', (options) => {
-    expect(() => requireStepUp(options as never)).toThrow(TypeError)
-  })
+  it.each([{}, { acrValues: [] }, { acrValues: [''] }, { maxAge: -1 }, { maxAge: Infinity }])(
+    'refuses options %j',
+    (options) => {
+      expect(() => requireStepUp(options as never)).toThrow(TypeError)
+    },
+  )
 })
 
 describe('protectedResourceMetadata (RFC 9728)', () => {

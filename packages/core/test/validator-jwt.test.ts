@@ -1,7 +1,16 @@
 import { SignJWT } from 'jose'
 import { createValidator, type TokenEvent, type ValidatorOptions } from '../src/index'
 import { TokenError } from '../src/errors'
-import { AUDIENCE, ISSUER, NOW, accessToken, signRaw, signingKey, withSegment, type SigningKey } from './helpers/tokens'
+import {
+  AUDIENCE,
+  ISSUER,
+  NOW,
+  accessToken,
+  signRaw,
+  signingKey,
+  withSegment,
+  type SigningKey,
+} from './helpers/tokens'
 
 let rsa: SigningKey
 let ec: SigningKey
@@ -26,7 +35,10 @@ beforeEach(() => {
   events = []
 })
 
-function validator(overrides: Partial<ValidatorOptions> = {}, jwt: Partial<NonNullable<ValidatorOptions['jwt']>> = {}) {
+function validator(
+  overrides: Partial<ValidatorOptions> = {},
+  jwt: Partial<NonNullable<ValidatorOptions['jwt']>> = {},
+) {
   return createValidator({
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -80,7 +92,12 @@ describe('JWT strategy', () => {
   it.each<[string, () => Promise<string>, string]>([
     ['an unknown kid', async () => accessToken(rsa, {}, { kid: 'nope' }), 'unknown_key'],
     ['a key that is not in the set (same kid)', async () => accessToken(stranger), 'bad_signature'],
-    ['a tampered payload', async () => withSegment(await accessToken(rsa), 1, { iss: ISSUER, aud: AUDIENCE, exp: NOW + 60, sub: 'mallory' }), 'bad_signature'],
+    [
+      'a tampered payload',
+      async () =>
+        withSegment(await accessToken(rsa), 1, { iss: ISSUER, aud: AUDIENCE, exp: NOW + 60, sub: 'mallory' }),
+      'bad_signature',
+    ],
     ['an unlisted issuer', async () => accessToken(rsa, { iss: 'https://evil.test/' }), 'unknown_issuer'],
     ['no issuer', async () => accessToken(rsa, { iss: undefined }), 'unknown_issuer'],
     ['another audience', async () => accessToken(rsa, { aud: 'https://other.test' }), 'wrong_audience'],
@@ -99,12 +116,24 @@ describe('JWT strategy', () => {
     ['a JWE', async () => 'a.b.c.d.e', 'encrypted_token'],
     ['an opaque token on a jwt route', async () => 'opaque-token', 'wrong_strategy'],
     ['a non-canonical signature', async () => `${(await accessToken(rsa)).slice(0, -1)}_`, 'malformed_token'],
-    ['crit with an unknown extension', async () => raw({ crit: ['x-custom'], 'x-custom': 1 }), 'malformed_token'],
+    [
+      'crit with an unknown extension',
+      async () => raw({ crit: ['x-custom'], 'x-custom': 1 }),
+      'malformed_token',
+    ],
     ['b64 false', async () => raw({ b64: false, crit: ['b64'] }), 'malformed_token'],
-    ['a jku header (never followed)', async () => raw({ kid: 'nope', jku: 'http://127.0.0.1:1/jwks' }), 'unknown_key'],
+    [
+      'a jku header (never followed)',
+      async () => raw({ kid: 'nope', jku: 'http://127.0.0.1:1/jwks' }),
+      'unknown_key',
+    ],
   ])('rejects %s with 401 invalid_token', async (_, makeToken, expected) => {
     const token = await makeToken()
-    expect(await reason(validator().verify(token))).toEqual({ status: 401, code: 'invalid_token', reason: expected })
+    expect(await reason(validator().verify(token))).toEqual({
+      status: 401,
+      code: 'invalid_token',
+      reason: expected,
+    })
     expect(events.at(-1)).toMatchObject({ type: 'rejected', reason: expected, status: 401 })
   })
 
@@ -118,7 +147,9 @@ describe('JWT strategy', () => {
   })
 
   it('rejects alg none in every spelling', async () => {
-    const body = Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, exp: NOW + 60 })).toString('base64url')
+    const body = Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, exp: NOW + 60 })).toString(
+      'base64url',
+    )
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
       const header = Buffer.from(JSON.stringify({ alg, typ: 'at+jwt' })).toString('base64url')
       for (const token of [`${header}.${body}.`, `${header}.${body}.AQ`]) {
@@ -128,8 +159,12 @@ describe('JWT strategy', () => {
   })
 
   it('accepts application/at+jwt and, with typ false, any typ', async () => {
-    await expect(validator().verify(await accessToken(rsa, {}, { typ: 'application/at+jwt' }))).resolves.toBeDefined()
-    await expect(validator({}, { typ: false }).verify(await accessToken(rsa, {}, { typ: 'JWT' }))).resolves.toBeDefined()
+    await expect(
+      validator().verify(await accessToken(rsa, {}, { typ: 'application/at+jwt' })),
+    ).resolves.toBeDefined()
+    await expect(
+      validator({}, { typ: false }).verify(await accessToken(rsa, {}, { typ: 'JWT' })),
+    ).resolves.toBeDefined()
   })
 
   it('accepts one of several audiences, and a token listing several', async () => {
@@ -140,13 +175,17 @@ describe('JWT strategy', () => {
 
   it('allows the clock tolerance around exp, nbf and iat', async () => {
     const v = validator({}, { clockTolerance: 30 })
-    await expect(v.verify(await accessToken(rsa, { exp: NOW - 20, nbf: NOW + 20, iat: NOW + 20 }))).resolves.toBeDefined()
+    await expect(
+      v.verify(await accessToken(rsa, { exp: NOW - 20, nbf: NOW + 20, iat: NOW + 20 })),
+    ).resolves.toBeDefined()
   })
 
   it('enforces requiredClaims and maxTokenAge', async () => {
     const v = validator({}, { requiredClaims: ['tenant'], maxTokenAge: 60 })
     expect((await reason(v.verify(await accessToken(rsa)))).reason).toBe('missing_claim')
-    expect((await reason(v.verify(await accessToken(rsa, { tenant: 't', iat: NOW - 120 })))).reason).toBe('too_old')
+    expect((await reason(v.verify(await accessToken(rsa, { tenant: 't', iat: NOW - 120 })))).reason).toBe(
+      'too_old',
+    )
     await expect(v.verify(await accessToken(rsa, { tenant: 't', iat: NOW - 30 }))).resolves.toBeDefined()
   })
 
@@ -162,7 +201,12 @@ describe('JWT strategy', () => {
     const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, exp: NOW + 60 })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .sign(new TextEncoder().encode(secret))
-    const hs = createValidator({ issuer: ISSUER, audience: AUDIENCE, now: () => clock, jwt: { algorithms: ['HS256'], secret } })
+    const hs = createValidator({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: () => clock,
+      jwt: { algorithms: ['HS256'], secret },
+    })
     await expect(hs.verify(token)).resolves.toMatchObject({ issuer: ISSUER })
     // The asymmetric validator never treats anything as a secret.
     expect((await reason(validator().verify(token))).reason).toBe('algorithm_not_allowed')
@@ -175,7 +219,9 @@ describe('JWT strategy', () => {
       await v.verify(token)
       await v.verify(token)
       expect(events.filter((e) => e.type === 'cache_hit')).toHaveLength(1)
-      expect(events.filter((e) => e.type === 'accepted').map((e) => (e as { cached: boolean }).cached)).toEqual([false, true])
+      expect(
+        events.filter((e) => e.type === 'accepted').map((e) => (e as { cached: boolean }).cached),
+      ).toEqual([false, true])
       clock += 120_000
       expect((await reason(v.verify(token))).reason).toBe('expired')
     })
@@ -215,7 +261,11 @@ describe('JWT strategy', () => {
   })
 
   it('survives a throwing event listener', async () => {
-    const v = validator({ onEvent: () => { throw new Error('metrics bug') } })
+    const v = validator({
+      onEvent: () => {
+        throw new Error('metrics bug')
+      },
+    })
     await expect(v.verify(await accessToken(rsa))).resolves.toBeDefined()
   })
 })

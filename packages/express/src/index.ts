@@ -50,7 +50,8 @@ export function requireToken(
   routeOptions: ExpressRouteOptions = {},
 ): RequestHandler {
   const { errors = 'respond', ...route } = routeOptions
-  if (errors !== 'respond' && errors !== 'next') throw new TypeError('requireToken: `errors` must be respond or next')
+  if (errors !== 'respond' && errors !== 'next')
+    throw new TypeError('requireToken: `errors` must be respond or next')
   // Inline options build one validator here, when the route is declared, never per request.
   const validator = isValidator(validatorOrOptions) ? validatorOrOptions : createValidator(validatorOrOptions)
   const authenticate = validator.route(route)

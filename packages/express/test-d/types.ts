@@ -5,14 +5,19 @@ import { createValidator, requireScopes, requireToken, type AuthContext } from '
 const tokens = createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
 const app = express()
 
-app.get('/items', requireToken(tokens, { strategy: 'jwt', sensitive: false }), requireScopes('items:read'), (req, res) => {
-  const auth: AuthContext | undefined = req.auth
-  const scopes: string[] | undefined = req.auth?.scopes
-  const strategy: 'jwt' | 'opaque' | undefined = req.auth?.strategy
-  // @ts-expect-error the context is read-only information, not a string
-  const wrong: string = req.auth
-  res.json({ auth, scopes, strategy, wrong })
-})
+app.get(
+  '/items',
+  requireToken(tokens, { strategy: 'jwt', sensitive: false }),
+  requireScopes('items:read'),
+  (req, res) => {
+    const auth: AuthContext | undefined = req.auth
+    const scopes: string[] | undefined = req.auth?.scopes
+    const strategy: 'jwt' | 'opaque' | undefined = req.auth?.strategy
+    // @ts-expect-error the context is read-only information, not a string
+    const wrong: string = req.auth
+    res.json({ auth, scopes, strategy, wrong })
+  },
+)
 
 // @ts-expect-error strategy is one of jwt | opaque | hybrid
 requireToken(tokens, { strategy: 'magic' })
@@ -23,4 +28,8 @@ requireToken({ audience: 'api', jwt: { algorithms: ['RS256'] } })
 // @ts-expect-error algorithms is required
 createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: {} })
 // @ts-expect-error introspection needs clientId and clientSecret
-createValidator({ issuer: 'https://i.test/', audience: 'api', introspection: { endpoint: 'https://i.test/x' } })
+createValidator({
+  issuer: 'https://i.test/',
+  audience: 'api',
+  introspection: { endpoint: 'https://i.test/x' },
+})

@@ -3,7 +3,14 @@ import express, { type ErrorRequestHandler } from 'express'
 import request from 'supertest'
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import { Agent } from 'undici'
-import { createValidator, requireAnyScope, requireClaims, requireScopes, requireToken, TokenError } from '../src/index'
+import {
+  createValidator,
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
+  requireToken,
+  TokenError,
+} from '../src/index'
 
 const ISSUER = 'https://issuer.test/'
 const AUDIENCE = 'https://api.test'
@@ -13,13 +20,24 @@ const keys: Partial<Record<Alg, { privateKey: CryptoKey; jwk: JWK }>> = {}
 beforeAll(async () => {
   for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
     const pair = await generateKeyPair(alg, { extractable: true })
-    keys[alg] = { privateKey: pair.privateKey as CryptoKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: alg, alg } }
+    keys[alg] = {
+      privateKey: pair.privateKey as CryptoKey,
+      jwk: { ...(await exportJWK(pair.publicKey)), kid: alg, alg },
+    }
   }
 })
 
 function token(alg: Alg = 'RS256', claims: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
-  return new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', scope: 'items:read', iat: now, exp: now + 60, ...claims })
+  return new SignJWT({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'alice',
+    scope: 'items:read',
+    iat: now,
+    exp: now + 60,
+    ...claims,
+  })
     .setProtectedHeader({ alg, kid: alg, typ: 'at+jwt' })
     .sign(keys[alg]!.privateKey)
 }
@@ -40,17 +58,30 @@ function app() {
   server.get('/items', requireToken(validator), requireScopes('items:read'), (req, res) => {
     res.json({ subject: req.auth?.subject, scopes: req.auth?.scopes })
   })
-  server.get('/admin', requireToken(validator), requireScopes('items:read', 'admin'), (_req, res) => res.json({ ok: true }))
-  server.get('/any', requireToken(validator), requireAnyScope('admin', 'items:read'), (_req, res) => res.json({ ok: true }))
-  server.get('/tenant', requireToken(validator), requireClaims((c) => c.tenant === 'acme'), (_req, res) => res.json({ ok: 1 }))
-  server.get('/maybe', requireToken(validator, { optional: true }), (req, res) => res.json({ subject: req.auth?.subject ?? null }))
+  server.get('/admin', requireToken(validator), requireScopes('items:read', 'admin'), (_req, res) =>
+    res.json({ ok: true }),
+  )
+  server.get('/any', requireToken(validator), requireAnyScope('admin', 'items:read'), (_req, res) =>
+    res.json({ ok: true }),
+  )
+  server.get(
+    '/tenant',
+    requireToken(validator),
+    requireClaims((c) => c.tenant === 'acme'),
+    (_req, res) => res.json({ ok: 1 }),
+  )
+  server.get('/maybe', requireToken(validator, { optional: true }), (req, res) =>
+    res.json({ subject: req.auth?.subject ?? null }),
+  )
   server.get('/unguarded', requireScopes('items:read'), (_req, res) => res.json({ ok: true }))
   return server
 }
 
 describe('Express adapter', () => {
   it.each(['RS256', 'ES256', 'EdDSA'] as const)('accepts a good %s token and sets req.auth', async (alg) => {
-    const response = await request(app()).get('/items').set('Authorization', `Bearer ${await token(alg)}`)
+    const response = await request(app())
+      .get('/items')
+      .set('Authorization', `Bearer ${await token(alg)}`)
     expect(response.status).toBe(200)
     expect(response.body).toEqual({ subject: 'alice', scopes: ['items:read'] })
   })
@@ -70,22 +101,33 @@ describe('Express adapter', () => {
     expect(response.headers['www-authenticate']).toBe(
       'Bearer realm="items", error="invalid_token", error_description="The access token is invalid"',
     )
-    expect(response.body).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid' })
+    expect(response.body).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token is invalid',
+    })
     expect(response.text).not.toMatch(/expired|stack|at /)
   })
 
   it('answers two Authorization headers 400 invalid_request', async () => {
     const good = await token()
-    const response = await request(app()).get('/items').set('Authorization', `Bearer ${good}`).set('authorization', `Bearer ${good}`)
+    const response = await request(app())
+      .get('/items')
+      .set('Authorization', `Bearer ${good}`)
+      .set('authorization', `Bearer ${good}`)
     // supertest folds same-name headers; send raw headers instead.
-    const raw = await rawGet(app(), '/items', [['Authorization', `Bearer ${good}`], ['Authorization', `Bearer ${good}`]])
+    const raw = await rawGet(app(), '/items', [
+      ['Authorization', `Bearer ${good}`],
+      ['Authorization', `Bearer ${good}`],
+    ])
     expect([response.status, raw.status]).toContain(400)
     expect(raw.status).toBe(400)
     expect(raw.headers['www-authenticate']).toMatch(/^Bearer realm="items", error="invalid_request"/)
   })
 
   it('answers a missing scope 403 naming the required scopes', async () => {
-    const response = await request(app()).get('/admin').set('Authorization', `Bearer ${await token()}`)
+    const response = await request(app())
+      .get('/admin')
+      .set('Authorization', `Bearer ${await token()}`)
     expect(response.status).toBe(403)
     expect(response.headers['www-authenticate']).toBe(
       'Bearer realm="items", error="insufficient_scope", error_description="The access token lacks a required scope", scope="items:read admin"',
@@ -103,10 +145,14 @@ describe('Express adapter', () => {
 
   it('optional mode: passes without a token, rejects a bad one, accepts a good one', async () => {
     expect((await request(app()).get('/maybe')).body).toEqual({ subject: null })
-    expect((await request(app()).get('/maybe').set('Authorization', 'Basic dTpw')).body).toEqual({ subject: null })
+    expect((await request(app()).get('/maybe').set('Authorization', 'Basic dTpw')).body).toEqual({
+      subject: null,
+    })
     expect((await request(app()).get('/maybe').set('Authorization', 'Bearer not.a.jwt')).status).toBe(401)
     const good = await token()
-    expect((await request(app()).get('/maybe').set('Authorization', `Bearer ${good}`)).body).toEqual({ subject: 'alice' })
+    expect((await request(app()).get('/maybe').set('Authorization', `Bearer ${good}`)).body).toEqual({
+      subject: 'alice',
+    })
   })
 
   it('a guard without requireToken before it answers 401', async () => {
@@ -116,14 +162,22 @@ describe('Express adapter', () => {
   it('errors: "next" hands TokenErrors to the app error handler', async () => {
     const server = express()
     const seen: TokenError[] = []
-    server.get('/x', requireToken(tokens(), { errors: 'next' }), requireScopes('admin'), (_req, res) => res.json({}))
+    server.get('/x', requireToken(tokens(), { errors: 'next' }), requireScopes('admin'), (_req, res) =>
+      res.json({}),
+    )
     const handler: ErrorRequestHandler = (error, _req, res, _next) => {
       seen.push(error)
       res.status(418).json({ mine: error.reason })
     }
     server.use(handler)
     expect((await request(server).get('/x')).body).toEqual({ mine: 'missing_token' })
-    expect((await request(server).get('/x').set('Authorization', `Bearer ${await token()}`)).body).toEqual({
+    expect(
+      (
+        await request(server)
+          .get('/x')
+          .set('Authorization', `Bearer ${await token()}`)
+      ).body,
+    ).toEqual({
       mine: 'insufficient_scope',
     })
     expect(seen.every((error) => error instanceof TokenError)).toBe(true)
@@ -137,7 +191,13 @@ describe('Express adapter', () => {
       jwt: { algorithms: ['ES256'], jwks: { keys: [keys.ES256!.jwk] } },
     })
     server.get('/x', middleware, (req, res) => res.json({ sub: req.auth?.subject }))
-    expect((await request(server).get('/x').set('Authorization', `Bearer ${await token('ES256')}`)).body).toEqual({ sub: 'alice' })
+    expect(
+      (
+        await request(server)
+          .get('/x')
+          .set('Authorization', `Bearer ${await token('ES256')}`)
+      ).body,
+    ).toEqual({ sub: 'alice' })
     expect(() => requireToken({ issuer: ISSUER, audience: AUDIENCE } as never)).toThrow(TypeError)
     expect(() => requireToken(tokens(), { errors: 'throw' as never })).toThrow(TypeError)
     expect(() => requireToken(tokens(), { strategy: 'opaque' })).toThrow(TypeError)
@@ -169,7 +229,9 @@ describe('Express adapter', () => {
       dispatcher = new Agent()
       jwksServer = createServer((_req, res) => {
         if (down) return res.writeHead(500).end('down')
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [keys.RS256!.jwk] }))
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ keys: [keys.RS256!.jwk] }))
       })
       await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
       jwksUri = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/jwks`
@@ -196,7 +258,9 @@ describe('Express adapter', () => {
       expect(outage.headers['www-authenticate']).toBeUndefined()
       expect(outage.body.error).toBe('temporarily_unavailable')
       down = false
-      expect((await request(server).get('/x').set('Authorization', `Bearer ${good}`)).body).toEqual({ sub: 'alice' })
+      expect((await request(server).get('/x').set('Authorization', `Bearer ${good}`)).body).toEqual({
+        sub: 'alice',
+      })
     })
   })
 })
@@ -208,15 +272,17 @@ async function rawGet(server: express.Express, path: string, headers: Array<[str
   await new Promise((resolve) => listener.once('listening', resolve))
   const port = (listener.address() as { port: number }).port
   try {
-    return await new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-        res.resume()
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }))
-      })
-      for (const [name, value] of headers) req.appendHeader(name, value)
-      req.on('error', reject)
-      req.end()
-    })
+    return await new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>(
+      (resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }))
+        })
+        for (const [name, value] of headers) req.appendHeader(name, value)
+        req.on('error', reject)
+        req.end()
+      },
+    )
   } finally {
     await new Promise((resolve) => listener.close(resolve))
   }

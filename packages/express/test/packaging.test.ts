@@ -14,7 +14,8 @@ beforeAll(() => {
   }
   app = mkdtempSync(join(tmpdir(), 'tokenguard-consumer-'))
   mkdirSync(join(app, 'node_modules/@tokenguard'), { recursive: true })
-  for (const name of ['core', 'express']) symlinkSync(join(packages, name), join(app, 'node_modules/@tokenguard', name))
+  for (const name of ['core', 'express'])
+    symlinkSync(join(packages, name), join(app, 'node_modules/@tokenguard', name))
 })
 
 afterAll(() => rmSync(app, { recursive: true, force: true }))
@@ -32,9 +33,9 @@ it('works through require() from CommonJS', () => {
 })
 
 it('works through import from ESM', () => {
-  expect(run(['--input-type=module', '-e', `import * as m from '@tokenguard/express'; console.log(${probe})`])).toBe(
-    'function function function function',
-  )
+  expect(
+    run(['--input-type=module', '-e', `import * as m from '@tokenguard/express'; console.log(${probe})`]),
+  ).toBe('function function function function')
 })
 
 it('validates a token end to end from the CommonJS build', () => {

@@ -181,7 +181,8 @@ export class RedisStore implements Store {
   }
 
   async addIfAbsent(key: string, ttlMs: number): Promise<boolean> {
-    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new RangeError('ttlMs must be a positive finite number')
+    if (!(ttlMs > 0) || !Number.isFinite(ttlMs))
+      throw new RangeError('ttlMs must be a positive finite number')
     const ttl = Math.max(1, Math.ceil(ttlMs))
     // SET NX is atomic: exactly one instance of the fleet wins the key.
     return (await this.timed('SET', this.redis.set(this.cacheKey(key), '1', 'PX', ttl, 'NX'))) === 'OK'

@@ -99,7 +99,9 @@ it('answers every request identically on Express, Koa and Fastify', async () => 
 it('hands every handler a deep-equal auth context for the same token', async () => {
   const [, path, options] = requests[0]!
   const bodies = await Promise.all(apps.map(async (app) => (await send(app.url, path, options)).json))
-  expect(bodies[0]).toMatchObject({ auth: { strategy: 'jwt', subject: 'alice', claims: { tenant: { id: 'acme', tier: 2 } } } })
+  expect(bodies[0]).toMatchObject({
+    auth: { strategy: 'jwt', subject: 'alice', claims: { tenant: { id: 'acme', tier: 2 } } },
+  })
   expect(bodies[1]).toEqual(bodies[0])
   expect(bodies[2]).toEqual(bodies[0])
 })

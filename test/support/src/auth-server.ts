@@ -92,7 +92,11 @@ export interface AuthServer {
   getToken(resource: string, scope?: string, client?: ClientCredentials): Promise<string>
   getTokenResponse(resource: string, scope?: string, client?: ClientCredentials): Promise<TokenResponse>
   /** A DPoP-bound token (RFC 9449 §5): the token request carries a proof signed by `proofKey`. */
-  getDpopToken(resource: string, proofKey: { privateKey: CryptoKey; publicJwk: JWK }, scope?: string): Promise<string>
+  getDpopToken(
+    resource: string,
+    proofKey: { privateKey: CryptoKey; publicJwk: JWK },
+    scope?: string,
+  ): Promise<string>
   /** RFC 7662 over real HTTP, as `api` unless another client is given. */
   introspect(token: string, client?: ClientCredentials): Promise<IntrospectionResponse>
   /** RFC 7009 over real HTTP, as `client` unless another client is given. Opaque tokens only. */
@@ -260,11 +264,16 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       (await getTokenResponse(resource, scope, client)).access_token,
     async getDpopToken(resource, proofKey, scope) {
       const proof = await new SignJWT({ htm: 'POST', htu: tokenEndpoint, jti: crypto.randomUUID() })
-        .setProtectedHeader({ alg: proofKey.publicJwk.alg ?? 'ES256', typ: 'dpop+jwt', jwk: proofKey.publicJwk })
+        .setProtectedHeader({
+          alg: proofKey.publicJwk.alg ?? 'ES256',
+          typ: 'dpop+jwt',
+          jwk: proofKey.publicJwk,
+        })
         .setIssuedAt()
         .sign(proofKey.privateKey)
       const response = await getTokenResponse(resource, scope, CLIENT, { dpop: proof })
-      if (response.token_type.toLowerCase() !== 'dpop') throw new Error(`expected a DPoP token, got ${response.token_type}`)
+      if (response.token_type.toLowerCase() !== 'dpop')
+        throw new Error(`expected a DPoP token, got ${response.token_type}`)
       return response.access_token
     },
     async introspect(token, client = API_CLIENT) {

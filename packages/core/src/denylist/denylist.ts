@@ -101,7 +101,9 @@ export function createDenylist(options: DenylistOptions) {
   function find(context: AuthContext): DenylistEntry['kind'] | undefined {
     const nowSeconds = now() / 1000
     const issuer = context.issuer ?? ''
-    const candidates: Array<[DenylistEntry['kind'], string]> = [['fingerprint', tokenFingerprint(context.token)]]
+    const candidates: Array<[DenylistEntry['kind'], string]> = [
+      ['fingerprint', tokenFingerprint(context.token)],
+    ]
     if (context.jti !== undefined) candidates.push(['jti', `${issuer}\n${context.jti}`])
     if (context.subject !== undefined) candidates.push(['subject', `${issuer}\n${context.subject}`])
     for (const [kind, key] of candidates) {

@@ -25,7 +25,8 @@ interface Context {
  */
 export function entriesForToken(target: RevokeTarget, context: Context): DenylistEntry[] {
   if (typeof target !== 'string') return [jtiEntry(target, context)]
-  if (typeof target !== 'string' || target.length === 0) throw new TypeError('revoke: pass a token or { jti, iss, exp }')
+  if (typeof target !== 'string' || target.length === 0)
+    throw new TypeError('revoke: pass a token or { jti, iss, exp }')
   const fallbackExpiry = context.nowSeconds + context.revocationTtl
   if (classifyToken(target) !== 'jws') {
     return [{ kind: 'fingerprint', key: tokenFingerprint(target), expiresAt: fallbackExpiry }]
@@ -52,8 +53,13 @@ function jtiEntry(target: { jti: string; iss?: string; exp: number }, context: C
 }
 
 /** A not-before cut-off for a subject, per issuer; it lasts as long as a token issued before it could. */
-export function entriesForSubject(subject: string, options: RevokeSubjectOptions, context: Context): DenylistEntry[] {
-  if (typeof subject !== 'string' || subject === '') throw new TypeError('revokeSubject: `sub` must be a non-empty string')
+export function entriesForSubject(
+  subject: string,
+  options: RevokeSubjectOptions,
+  context: Context,
+): DenylistEntry[] {
+  if (typeof subject !== 'string' || subject === '')
+    throw new TypeError('revokeSubject: `sub` must be a non-empty string')
   const cutOff = options.issuedBefore
   const issuedBefore =
     cutOff === undefined ? context.nowSeconds : cutOff instanceof Date ? cutOff.getTime() / 1000 : cutOff

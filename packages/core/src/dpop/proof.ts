@@ -60,13 +60,17 @@ export async function verifyDpopProof(check: ProofCheck): Promise<string> {
   }
   // §4.3 point 11: the proof is bound to this access token.
   if (ath !== createHash('sha256').update(check.accessToken).digest('base64url')) throw invalid()
-  if (check.nonce !== undefined && !check.nonce.isValid(payload.nonce)) throw new UseDpopNonceError(check.nonce.issue())
+  if (check.nonce !== undefined && !check.nonce.isValid(payload.nonce))
+    throw new UseDpopNonceError(check.nonce.issue())
 
   const thumbprint = await calculateJwkThumbprint(jwk as JWK, 'sha256')
   let fresh: boolean
   try {
     // §11.1: a proof is single-use within its window; remembered a little longer than it can live.
-    fresh = await check.remember(`dpop:${thumbprint}:${jti}`, (check.maxAge + 2 * check.clockTolerance) * 1000)
+    fresh = await check.remember(
+      `dpop:${thumbprint}:${jti}`,
+      (check.maxAge + 2 * check.clockTolerance) * 1000,
+    )
   } catch (error) {
     throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2, cause: error })
   }

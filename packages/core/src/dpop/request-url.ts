@@ -18,7 +18,8 @@ export interface UrlOptions {
  */
 export function requestUri(request: RequestLike, options: UrlOptions): string {
   const path = pathOf(request.url)
-  if (options.origin !== undefined) return checked(normalizeUri(`${options.origin.replace(/\/$/, '')}${path}`))
+  if (options.origin !== undefined)
+    return checked(normalizeUri(`${options.origin.replace(/\/$/, '')}${path}`))
   const forwarded = (name: string) => (options.trustProxy ? firstValue(request.headers[name]) : undefined)
   const host = forwarded('x-forwarded-host') ?? firstValue(request.headers.host)
   const protocol = forwarded('x-forwarded-proto') ?? request.protocol ?? 'http'
@@ -29,7 +30,8 @@ export function requestUri(request: RequestLike, options: UrlOptions): string {
 }
 
 function checked(uri: string | undefined): string {
-  if (uri === undefined) throw new InvalidDpopProofError({ description: 'The request URI cannot be determined' })
+  if (uri === undefined)
+    throw new InvalidDpopProofError({ description: 'The request URI cannot be determined' })
   return uri
 }
 

@@ -61,7 +61,10 @@ export interface OpaqueStrategy {
   /** Resolves with the auth context of an active, acceptable token; throws `InvalidTokenError` or `UnavailableError`. */
   verify(token: string, options?: OpaqueVerifyOptions): Promise<AuthContext>
   /** Like `verify`, and tells whether the answer came from the cache (for the `accepted` event). */
-  verifyDetailed(token: string, options?: OpaqueVerifyOptions): Promise<{ context: AuthContext; cached: boolean }>
+  verifyDetailed(
+    token: string,
+    options?: OpaqueVerifyOptions,
+  ): Promise<{ context: AuthContext; cached: boolean }>
   /** Forgets the cached answer for `token` (revocation); a request in flight for it is no longer cached or joined. */
   evict(token: string): void
   /** The same, by `tokenFingerprint(token)`: how a revocation from another instance reaches this cache. */
@@ -313,7 +316,8 @@ export function checkIntrospectionResponse(
   }
   // Some servers introspect refresh tokens too; one is never a bearer credential for a resource.
   // RFC 7662 §2.2 names `token_type` loosely: servers say `refresh_token` or the RFC 8693 URI.
-  if (typeof tokenType === 'string' && REFRESH_TOKEN_TYPES.has(tokenType.toLowerCase())) throw reject('refresh_token')
+  if (typeof tokenType === 'string' && REFRESH_TOKEN_TYPES.has(tokenType.toLowerCase()))
+    throw reject('refresh_token')
 }
 
 // Year 5138: a NumericDate beyond this is a mistake or an attack (1e308 parses as a number).

@@ -45,12 +45,15 @@ export function checkTimeClaims(claims: TokenClaims, nowSeconds: number, rules: 
   }
   if (rules.maxTokenAge !== undefined) {
     if (iat === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
-    if (nowSeconds - iat - rules.clockTolerance > rules.maxTokenAge) throw new InvalidTokenError({ reason: 'too_old' })
+    if (nowSeconds - iat - rules.clockTolerance > rules.maxTokenAge)
+      throw new InvalidTokenError({ reason: 'too_old' })
   }
 }
 
 function isStringOrStringList(value: unknown): boolean {
-  return typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+  return (
+    typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+  )
 }
 
 function invalidClaim(): InvalidTokenError {

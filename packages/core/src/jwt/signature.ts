@@ -53,7 +53,12 @@ function toKeyObject(key: CryptoKey | KeyObject): KeyObject {
 }
 
 /** Throws `invalid_token` unless `signature` is a valid `alg` signature of `signingInput` under `key`. */
-export function verifySignature(alg: string, key: VerificationKey, signingInput: string, signature: Buffer): void {
+export function verifySignature(
+  alg: string,
+  key: VerificationKey,
+  signingInput: string,
+  signature: Buffer,
+): void {
   const hmac = HMAC[alg]
   if (hmac !== undefined) {
     if (!(key instanceof Uint8Array)) throw mismatch()
@@ -64,10 +69,12 @@ export function verifySignature(alg: string, key: VerificationKey, signingInput:
   const spec = ALGORITHMS[alg]
   if (spec === undefined || key instanceof Uint8Array) throw mismatch()
   const keyObject = toKeyObject(key as CryptoKey | KeyObject)
-  if (keyObject.type !== 'public' || !spec.keyTypes.includes(keyObject.asymmetricKeyType ?? '')) throw mismatch()
+  if (keyObject.type !== 'public' || !spec.keyTypes.includes(keyObject.asymmetricKeyType ?? ''))
+    throw mismatch()
   const details = keyObject.asymmetricKeyDetails
   if (spec.curve !== undefined && details?.namedCurve !== spec.curve) throw mismatch()
-  if (keyObject.asymmetricKeyType?.startsWith('rsa') && (details?.modulusLength ?? 0) < MIN_RSA_BITS) throw mismatch()
+  if (keyObject.asymmetricKeyType?.startsWith('rsa') && (details?.modulusLength ?? 0) < MIN_RSA_BITS)
+    throw mismatch()
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) throw badSignature()
 
   let valid: boolean
@@ -76,7 +83,11 @@ export function verifySignature(alg: string, key: VerificationKey, signingInput:
       spec.hash,
       Buffer.from(signingInput),
       spec.pss
-        ? { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+        ? {
+            key: keyObject,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+          }
         : spec.signatureLength !== undefined
           ? { key: keyObject, dsaEncoding: 'ieee-p1363' }
           : keyObject,

@@ -51,7 +51,11 @@ export type IssuerMetadata = ReturnType<typeof createIssuerMetadata>
  * The key set behind each trusted issuer: a local set or secret shared by all, one remote set for
  * an explicit `jwksUri`, or one remote set per issuer found through its metadata.
  */
-export function createIssuerKeySets(resolved: ResolvedOptions, emit: EventListener, metadata: IssuerMetadata) {
+export function createIssuerKeySets(
+  resolved: ResolvedOptions,
+  emit: EventListener,
+  metadata: IssuerMetadata,
+) {
   const jwt = resolved.jwt!
   const listeners: Array<() => void> = []
   const perIssuer = new Map<string, KeySet>()

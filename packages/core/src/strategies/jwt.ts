@@ -70,7 +70,8 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     }
     // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused; and `b64` at all
     // (RFC 7797 §6: JWTs never use an unencoded payload).
-    if (header.crit !== undefined || header.b64 !== undefined) throw new InvalidTokenError({ reason: 'malformed_token' })
+    if (header.crit !== undefined || header.b64 !== undefined)
+      throw new InvalidTokenError({ reason: 'malformed_token' })
     // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens.
     if (expectedTyp !== undefined && normalizeTyp(header.typ) !== expectedTyp) {
       throw new InvalidTokenError({ reason: 'wrong_type' })
@@ -78,7 +79,8 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
     // refused before any key is fetched, so a token cannot make us call an address it names.
     const issuer = payload.iss
-    if (typeof issuer !== 'string' || !issuers.has(issuer)) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    if (typeof issuer !== 'string' || !issuers.has(issuer))
+      throw new InvalidTokenError({ reason: 'unknown_issuer' })
 
     // The key only ever comes from our set: `jwk`, `jku`, `x5u` and `x5c` headers are ignored.
     let key: VerificationKey

@@ -1,4 +1,10 @@
-import { createValidator, MemoryStore, type Store, type TokenEvent, type ValidatorOptions } from '../../src/index'
+import {
+  createValidator,
+  MemoryStore,
+  type Store,
+  type TokenEvent,
+  type ValidatorOptions,
+} from '../../src/index'
 import type { DenylistFeedHandlers } from '../../src/store/store'
 import { TokenError } from '../../src/errors'
 import { AUDIENCE, ISSUER, NOW, accessToken, signingKey, type SigningKey } from '../helpers/tokens'
@@ -63,7 +69,9 @@ describe('denylist on sensitive routes', () => {
     const v = validator({ issuer: [ISSUER, other] })
     await v.revoke({ jti: 'jti-1', iss: other, exp: NOW + 300 })
     expect(await outcome(v.verify(await accessToken(rsa, { jti: 'jti-1' }), sensitive))).toBe('accepted')
-    expect(await outcome(v.verify(await accessToken(rsa, { jti: 'jti-1', iss: other }), sensitive))).toBe('401 revoked')
+    expect(await outcome(v.verify(await accessToken(rsa, { jti: 'jti-1', iss: other }), sensitive))).toBe(
+      '401 revoked',
+    )
   })
 
   it('catches the high-S twin of a revoked ECDSA signature (no jti to help)', async () => {
@@ -82,9 +90,13 @@ describe('denylist on sensitive routes', () => {
     expect(await outcome(v.verify(await accessToken(rsa, { iat: NOW - 10 }), sensitive))).toBe('401 revoked')
     expect(await outcome(v.verify(await accessToken(rsa, { iat: undefined }), sensitive))).toBe('401 revoked')
     expect(await outcome(v.verify(await accessToken(rsa, { iat: NOW }), sensitive))).toBe('accepted')
-    expect(await outcome(v.verify(await accessToken(rsa, { sub: 'bob', iat: NOW - 10 }), sensitive))).toBe('accepted')
+    expect(await outcome(v.verify(await accessToken(rsa, { sub: 'bob', iat: NOW - 10 }), sensitive))).toBe(
+      'accepted',
+    )
     await v.revokeSubject('bob', { issuedBefore: new Date((NOW + 1) * 1000) })
-    expect(await outcome(v.verify(await accessToken(rsa, { sub: 'bob', iat: NOW }), sensitive))).toBe('401 revoked')
+    expect(await outcome(v.verify(await accessToken(rsa, { sub: 'bob', iat: NOW }), sensitive))).toBe(
+      '401 revoked',
+    )
   })
 
   it('never lets an earlier cut-off loosen a later one (replayed or reordered revocations)', async () => {
@@ -113,7 +125,9 @@ describe('denylist on sensitive routes', () => {
 
   it('revokeSubject refuses bad arguments', async () => {
     await expect(validator().revokeSubject('')).rejects.toThrow(TypeError)
-    await expect(validator().revokeSubject('a', { issuedBefore: 'yesterday' as never })).rejects.toThrow(TypeError)
+    await expect(validator().revokeSubject('a', { issuedBefore: 'yesterday' as never })).rejects.toThrow(
+      TypeError,
+    )
     await expect(validator().revokeSubject('a', { issuer: 'https://evil.test/' })).rejects.toThrow(TypeError)
   })
 

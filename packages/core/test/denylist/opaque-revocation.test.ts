@@ -19,7 +19,14 @@ beforeAll(async () => {
       calls++
       const token = new URLSearchParams(body).get('token') ?? ''
       const answer = active.has(token)
-        ? { active: true, iss: ISSUER, aud: AUDIENCE, sub: 'alice', scope: 'items:read', exp: Math.floor(Date.now() / 1000) + 600 }
+        ? {
+            active: true,
+            iss: ISSUER,
+            aud: AUDIENCE,
+            sub: 'alice',
+            scope: 'items:read',
+            exp: Math.floor(Date.now() / 1000) + 600,
+          }
         : { active: false }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
     })

@@ -23,7 +23,10 @@ beforeEach(() => {
   clock = NOW * 1000
 })
 
-function validator(dpop: ValidatorOptions['dpop'] = { origin: 'https://api.test' }, extra: Partial<ValidatorOptions> = {}) {
+function validator(
+  dpop: ValidatorOptions['dpop'] = { origin: 'https://api.test' },
+  extra: Partial<ValidatorOptions> = {},
+) {
   return createValidator({
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -42,8 +45,18 @@ interface ProofParts {
   claims?: Record<string, unknown>
 }
 
-async function proof(token: string, { key = holder, header = {}, claims = {} }: ProofParts = {}): Promise<string> {
-  const payload: Record<string, unknown> = { jti: randomUUID(), htm: 'GET', htu: 'https://api.test/items', iat: NOW, ath: ath(token), ...claims }
+async function proof(
+  token: string,
+  { key = holder, header = {}, claims = {} }: ProofParts = {},
+): Promise<string> {
+  const payload: Record<string, unknown> = {
+    jti: randomUUID(),
+    htm: 'GET',
+    htu: 'https://api.test/items',
+    iat: NOW,
+    ath: ath(token),
+    ...claims,
+  }
   for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name]
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk, ...header } as never)
@@ -52,8 +65,16 @@ async function proof(token: string, { key = holder, header = {}, claims = {} }: 
 
 const boundToken = () => accessToken(issuerKey, { cnf: { jkt: holder.jkt } })
 
-function dpopRequest(token: string, dpopProof: string | string[] | undefined, extra: Partial<RequestLike> = {}): RequestLike {
-  const headers: RequestLike['headers'] = { authorization: `DPoP ${token}`, host: 'api.test', ...extra.headers }
+function dpopRequest(
+  token: string,
+  dpopProof: string | string[] | undefined,
+  extra: Partial<RequestLike> = {},
+): RequestLike {
+  const headers: RequestLike['headers'] = {
+    authorization: `DPoP ${token}`,
+    host: 'api.test',
+    ...extra.headers,
+  }
   const rawHeaders = ['Authorization', `DPoP ${token}`]
   if (typeof dpopProof === 'string') {
     headers.dpop = dpopProof
@@ -100,7 +121,9 @@ describe('DPoP (RFC 9449)', () => {
 
   it('refuses a DPoP-bound token presented as a bearer token', async () => {
     const token = await boundToken()
-    const result = await answer(validator().authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }))
+    const result = await answer(
+      validator().authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }),
+    )
     expect(result).toMatchObject({ status: 401, code: 'invalid_token', reason: 'binding_mismatch' })
     expect(result.headers?.['WWW-Authenticate']).toMatch(/^Bearer /)
   })
@@ -116,7 +139,9 @@ describe('DPoP (RFC 9449)', () => {
 
   it('refuses a proof by another key than the one the token is bound to (a stolen token)', async () => {
     const token = await boundToken()
-    expect(await answer(validator().authenticate(dpopRequest(token, await proof(token, { key: thief }))))).toMatchObject({
+    expect(
+      await answer(validator().authenticate(dpopRequest(token, await proof(token, { key: thief })))),
+    ).toMatchObject({
       status: 401,
       code: 'invalid_dpop_proof',
       reason: 'binding_mismatch',
@@ -168,7 +193,9 @@ describe('DPoP (RFC 9449)', () => {
   it('accepts a path matching htu case-insensitively in scheme and host, and ignores the query', async () => {
     const token = await boundToken()
     const result = await answer(
-      validator().authenticate(dpopRequest(token, await proof(token, { claims: { htu: 'HTTPS://API.test:443/items?x=1' } }))),
+      validator().authenticate(
+        dpopRequest(token, await proof(token, { claims: { htu: 'HTTPS://API.test:443/items?x=1' } })),
+      ),
     )
     expect(result.status).toBe(200)
   })
@@ -193,7 +220,11 @@ describe('DPoP (RFC 9449)', () => {
 
     it('honours X-Forwarded-* only when the proxy is trusted', async () => {
       const token = await boundToken()
-      const forwarded = { host: 'internal:8080', 'x-forwarded-host': 'api.test', 'x-forwarded-proto': 'https' }
+      const forwarded = {
+        host: 'internal:8080',
+        'x-forwarded-host': 'api.test',
+        'x-forwarded-proto': 'https',
+      }
       const untrusted = dpopRequest(token, await proof(token), { headers: forwarded })
       expect((await answer(validator(hosts).authenticate(untrusted))).code).toBe('invalid_dpop_proof')
       const trusted = dpopRequest(token, await proof(token), { headers: forwarded })
@@ -211,25 +242,38 @@ describe('DPoP (RFC 9449)', () => {
       expect(first).toMatchObject({ status: 401, code: 'use_dpop_nonce' })
       const nonce = first.headers?.['DPoP-Nonce']
       expect(nonce).toMatch(/^[a-z0-9]+\.[A-Za-z0-9_-]+$/)
-      expect((await answer(v.authenticate(dpopRequest(token, await proof(token, { claims: { nonce } }))))).status).toBe(200)
+      expect(
+        (await answer(v.authenticate(dpopRequest(token, await proof(token, { claims: { nonce } }))))).status,
+      ).toBe(200)
       clock += 61_000
-      const late = await answer(v.authenticate(dpopRequest(token, await proof(token, { claims: { nonce, iat: NOW + 61 } }))))
+      const late = await answer(
+        v.authenticate(dpopRequest(token, await proof(token, { claims: { nonce, iat: NOW + 61 } }))),
+      )
       expect(late.code).toBe('use_dpop_nonce')
     })
 
     it('refuses a forged nonce', async () => {
       const token = await boundToken()
       const forged = `${Math.floor(clock).toString(36)}.AAAA`
-      expect((await answer(validator(withNonce).authenticate(dpopRequest(token, await proof(token, { claims: { nonce: forged } }))))).code).toBe(
-        'use_dpop_nonce',
-      )
+      expect(
+        (
+          await answer(
+            validator(withNonce).authenticate(
+              dpopRequest(token, await proof(token, { claims: { nonce: forged } })),
+            ),
+          )
+        ).code,
+      ).toBe('use_dpop_nonce')
     })
   })
 
   it('with dpop.required, refuses a bearer token with a DPoP challenge', async () => {
     const token = await accessToken(issuerKey)
     const result = await answer(
-      validator({ origin: 'https://api.test', required: true }).authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }),
+      validator({ origin: 'https://api.test', required: true }).authenticate({
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+      }),
     )
     expect(result).toMatchObject({ status: 401, code: 'invalid_token', reason: 'dpop_required' })
     expect(result.headers?.['WWW-Authenticate']).toMatch(/^DPoP realm=.*algs="ES256 EdDSA PS256 RS256"$/)
@@ -237,8 +281,16 @@ describe('DPoP (RFC 9449)', () => {
 
   it('without dpop options, the DPoP scheme is not accepted', async () => {
     const token = await boundToken()
-    const plain = createValidator({ issuer: ISSUER, audience: AUDIENCE, now: () => clock, jwt: { algorithms: ['RS256'], jwks: { keys: [issuerKey.publicJwk] } } })
-    expect(await answer(plain.authenticate(dpopRequest(token, await proof(token))))).toMatchObject({ status: 401, code: undefined })
+    const plain = createValidator({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: () => clock,
+      jwt: { algorithms: ['RS256'], jwks: { keys: [issuerKey.publicJwk] } },
+    })
+    expect(await answer(plain.authenticate(dpopRequest(token, await proof(token))))).toMatchObject({
+      status: 401,
+      code: undefined,
+    })
   })
 
   it.each<[string, unknown, RegExp]>([
@@ -265,8 +317,15 @@ describe('mutual-TLS bound tokens (RFC 8705)', () => {
 
   it('accepts the token over a connection that presented the certificate', async () => {
     const token = await accessToken(issuerKey, { cnf: { 'x5t#S256': x5t } })
-    const request = { method: 'GET', headers: { authorization: `Bearer ${token}` }, peerCertificate: () => der }
-    expect(await answer(mtlsValidator().authenticate(request))).toMatchObject({ status: 200, auth: { binding: { type: 'mtls' } } })
+    const request = {
+      method: 'GET',
+      headers: { authorization: `Bearer ${token}` },
+      peerCertificate: () => der,
+    }
+    expect(await answer(mtlsValidator().authenticate(request))).toMatchObject({
+      status: 200,
+      auth: { binding: { type: 'mtls' } },
+    })
   })
 
   it.each<[string, (() => Uint8Array | undefined) | undefined]>([
@@ -275,23 +334,32 @@ describe('mutual-TLS bound tokens (RFC 8705)', () => {
   ])('refuses the token with %s', async (_, peerCertificate) => {
     const token = await accessToken(issuerKey, { cnf: { 'x5t#S256': x5t } })
     const request = { method: 'GET', headers: { authorization: `Bearer ${token}` }, peerCertificate }
-    expect(await answer(mtlsValidator().authenticate(request))).toMatchObject({ status: 401, reason: 'binding_mismatch' })
+    expect(await answer(mtlsValidator().authenticate(request))).toMatchObject({
+      status: 401,
+      reason: 'binding_mismatch',
+    })
   })
 
   it('reads a certificate forwarded by a trusted terminator, only when configured', async () => {
     const token = await accessToken(issuerKey, { cnf: { 'x5t#S256': x5t } })
     const rfc9440 = { authorization: `Bearer ${token}`, 'client-cert': `:${der.toString('base64')}:` }
-    expect((await answer(mtlsValidator('Client-Cert').authenticate({ method: 'GET', headers: rfc9440 }))).status).toBe(200)
+    expect(
+      (await answer(mtlsValidator('Client-Cert').authenticate({ method: 'GET', headers: rfc9440 }))).status,
+    ).toBe(200)
     expect((await answer(mtlsValidator().authenticate({ method: 'GET', headers: rfc9440 }))).status).toBe(401)
     const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`
     const nginx = { authorization: `Bearer ${token}`, 'x-ssl-cert': encodeURIComponent(pem) }
-    expect((await answer(mtlsValidator('X-SSL-Cert').authenticate({ method: 'GET', headers: nginx }))).status).toBe(200)
+    expect(
+      (await answer(mtlsValidator('X-SSL-Cert').authenticate({ method: 'GET', headers: nginx }))).status,
+    ).toBe(200)
   })
 })
 
 describe('resource_metadata in challenges (RFC 9728 §5.1)', () => {
   it('names the metadata URL in every challenge', async () => {
-    const v = validator(undefined, { resourceMetadata: 'https://api.test/.well-known/oauth-protected-resource' })
+    const v = validator(undefined, {
+      resourceMetadata: 'https://api.test/.well-known/oauth-protected-resource',
+    })
     const result = await answer(v.authenticate({ method: 'GET', headers: {} }))
     expect(result.headers?.['WWW-Authenticate']).toBe(
       'Bearer realm="https://api.test", resource_metadata="https://api.test/.well-known/oauth-protected-resource"',

@@ -12,7 +12,10 @@ export interface SigningKey {
   publicJwk: JWK
 }
 
-export async function signingKey(alg: 'RS256' | 'ES256' | 'EdDSA' | 'PS256', kid = `${alg}-key`): Promise<SigningKey> {
+export async function signingKey(
+  alg: 'RS256' | 'ES256' | 'EdDSA' | 'PS256',
+  kid = `${alg}-key`,
+): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }
   return { alg, kid, privateKey: privateKey as CryptoKey, publicJwk }
@@ -37,7 +40,8 @@ export async function accessToken(
   }
   for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name]
   const protectedHeader: Record<string, unknown> = { alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }
-  for (const name of Object.keys(protectedHeader)) if (protectedHeader[name] === undefined) delete protectedHeader[name]
+  for (const name of Object.keys(protectedHeader))
+    if (protectedHeader[name] === undefined) delete protectedHeader[name]
   return new SignJWT(payload as JWTPayload).setProtectedHeader(protectedHeader as never).sign(key.privateKey)
 }
 
@@ -49,7 +53,11 @@ export function withSegment(token: string, index: 0 | 1, value: unknown): string
 }
 
 /** Signs any header and payload with RS256 through node:crypto, bypassing jose's own checks. */
-export function signRaw(key: SigningKey, header: Record<string, unknown>, payload: Record<string, unknown>): string {
+export function signRaw(
+  key: SigningKey,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
   const input = `${encode(header)}.${encode(payload)}`
   const signature = createSign('RSA-SHA256').update(input).sign(KeyObject.from(key.privateKey))

@@ -34,7 +34,17 @@ describe('checkClaimTypes', () => {
   it('accepts well-typed claims', () => {
     expect(
       reasonOf(() =>
-        checkClaimTypes({ exp: NOW, nbf: NOW, iat: NOW, sub: 's', aud: ['a'], scope: ['x'], scp: 'y', jti: 'j', client_id: 'c' }),
+        checkClaimTypes({
+          exp: NOW,
+          nbf: NOW,
+          iat: NOW,
+          sub: 's',
+          aud: ['a'],
+          scope: ['x'],
+          scp: 'y',
+          jti: 'j',
+          client_id: 'c',
+        }),
       ),
     ).toBeUndefined()
   })

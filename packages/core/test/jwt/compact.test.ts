@@ -72,6 +72,8 @@ describe('decodeJws', () => {
     }
   })
   it('rejects a five-part token as encrypted', () => {
-    expect(() => decodeJws('a.b.c.d.e')).toThrow(expect.objectContaining({ reason: 'encrypted_token', status: 401 }))
+    expect(() => decodeJws('a.b.c.d.e')).toThrow(
+      expect.objectContaining({ reason: 'encrypted_token', status: 401 }),
+    )
   })
 })

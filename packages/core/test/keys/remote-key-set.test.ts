@@ -204,7 +204,9 @@ describe('createRemoteKeySet: loading', () => {
     ['cooldown', { cooldown: Number.NaN }],
     ['maxKeys', { maxKeys: 'many' }],
   ])('refuses a bad %s with a TypeError naming it', (name, options) => {
-    expect(() => remote(options as Partial<RemoteKeySetOptions>)).toThrow(new RegExp(`jwt\\.${KEY_SET_OPTIONS.has(name) ? 'keySet\\.' : ''}${name}`))
+    expect(() => remote(options as Partial<RemoteKeySetOptions>)).toThrow(
+      new RegExp(`jwt\\.${KEY_SET_OPTIONS.has(name) ? 'keySet\\.' : ''}${name}`),
+    )
   })
 })
 

@@ -1,6 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import express, { type RequestHandler } from 'express'
-import { requireAnyScope, requireClaims, requireScopes, requireStepUp, requireToken } from '@tokenguard/express'
+import {
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
+  requireStepUp,
+  requireToken,
+} from '@tokenguard/express'
 import type { Harness } from '../harness'
 
 export const expressHarness: Harness = {
