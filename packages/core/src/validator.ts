@@ -15,6 +15,7 @@ import {
 import { MemoryStore } from './store/memory-store.js'
 import { createIntrospectionClient, createOpaqueStrategy } from './introspection/index.js'
 import { classifyToken } from './jwt/compact.js'
+import { tokenHash } from './cache/token-hash.js'
 import { createIssuerKeySets, createIssuerMetadata, type IssuerMetadata } from './keys/issuer-key-sets.js'
 import { resolveOptions, type ResolvedOptions, type ValidatorOptions } from './options.js'
 import type { RequestLike } from './request.js'
@@ -53,6 +54,14 @@ export interface Validator<C extends TokenClaims = TokenClaims> {
   ready(): Promise<void>
   /** Releases timers and connections. */
   close(): Promise<void>
+}
+
+/** The cheapest test for JWS compact shape, run before any hashing on hybrid routes. */
+function hasTwoDots(token: string): boolean {
+  const first = token.indexOf('.')
+  if (first === -1) return false
+  const second = token.indexOf('.', first + 1)
+  return second !== -1 && token.indexOf('.', second + 1) === -1
 }
 
 export function isValidator(value: unknown): value is Validator {
@@ -130,33 +139,28 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     revocationTtl: resolved.denylist.revocationTtl,
   })
 
-  async function verifyToken(
-    token: string,
-    route: ResolvedRoute,
-  ): Promise<{ context: AuthContext; cached: boolean }> {
+  async function verifyToken(token: string, route: ResolvedRoute): Promise<{ context: AuthContext; cached: boolean }> {
+    // A token already verified as a JWT is answered from the cache before any decoding.
+    const mayBeJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && hasTwoDots(token))
+    const peeked = mayBeJwt ? jwtStrategy?.peek(token) : undefined
+    if (peeked?.hit !== undefined) return withIntrospection(token, peeked.hit, route)
     const shape = classifyToken(token)
     if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
-    return verifyByStrategy(token, shape, route)
-  }
-
-  async function verifyByStrategy(
-    token: string,
-    shape: 'jws' | 'opaque',
-    route: ResolvedRoute,
-  ): Promise<{ context: AuthContext; cached: boolean }> {
     const useJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && shape === 'jws')
     if (useJwt) {
       if (shape !== 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
-      const verified = await jwtStrategy!.verify(token)
-      if (route.introspectJwt) {
-        // An authorization server that can introspect its JWTs gives a sensitive route live revocation.
-        await opaqueStrategy!.verify(token, { maxAge: route.cacheMaxAge })
-      }
-      return verified
+      const cacheKey = peeked?.cacheKey ?? tokenHash(token)
+      return withIntrospection(token, await jwtStrategy!.verifyFresh(token, cacheKey), route)
     }
     // Opaque-only routes refuse JWTs outright rather than send them to the introspection endpoint.
     if (shape === 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
     return opaqueStrategy!.verifyDetailed(token, { maxAge: route.cacheMaxAge })
+  }
+
+  /** An authorization server that can introspect its JWTs gives a sensitive route live revocation. */
+  async function withIntrospection(token: string, verified: { context: AuthContext; cached: boolean }, route: ResolvedRoute) {
+    if (route.introspectJwt) await opaqueStrategy!.verify(token, { maxAge: route.cacheMaxAge })
+    return verified
   }
 
   function route(routeOptions?: RouteOptions): Authenticator<C> {

@@ -51,17 +51,32 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     }
   }
 
+  /**
+   * The verified-token cache alone: a repeated token is answered here, before any decoding (time
+   * claims are still checked). `cacheKey` is handed on to `verifyFresh` on a miss.
+   */
+  function peek(token: string): { hit: VerifiedJwt | undefined; cacheKey: string } {
+    const cacheKey = tokenHash(token)
+    const nowMs = deps.now()
+    const claims = cache.get(cacheKey, nowMs)
+    if (claims === undefined) {
+      deps.emit({ type: 'cache_miss', cache: 'verified_jwt' })
+      return { hit: undefined, cacheKey }
+    }
+    deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
+    checkTimeClaims(claims, nowMs / 1000, timeRules)
+    return { hit: { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: true }, cacheKey }
+  }
+
   async function verify(token: string): Promise<VerifiedJwt> {
+    const { hit, cacheKey } = peek(token)
+    return hit ?? verifyFresh(token, cacheKey)
+  }
+
+  /** Full verification of a token the cache did not hold. */
+  async function verifyFresh(token: string, cacheKey: string): Promise<VerifiedJwt> {
     const nowMs = deps.now()
     const nowSeconds = nowMs / 1000
-    const cacheKey = tokenHash(token)
-    const hit = cache.get(cacheKey, nowMs)
-    if (hit !== undefined) {
-      deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
-      checkTimeClaims(hit, nowSeconds, timeRules)
-      return { context: buildAuthContext('jwt', token, hit, deps.scopeClaim), cached: true }
-    }
-    deps.emit({ type: 'cache_miss', cache: 'verified_jwt' })
 
     const { header, payload, signingInput, signature } = decodeJws(token)
     const alg = header.alg
@@ -104,6 +119,8 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
 
   return {
     verify,
+    peek,
+    verifyFresh,
     /** Empties the verified-token cache; called whenever a key set changes. */
     clearCache: () => cache.clear(),
     get cacheSize() {
