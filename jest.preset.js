@@ -12,7 +12,9 @@ module.exports = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/[^/]+/node_modules/)?(jose|oidc-provider|@koa|koa|cookie)(/|@))'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(\\.pnpm/[^/]+/node_modules/)?(jose|oidc-provider|@koa|koa|cookie)(/|@))',
+  ],
   moduleNameMapper: {
     // Sources import './x.js' (NodeNext); under Jest they resolve to the .ts file.
     '^(\\.{1,2}/.*)\\.js$': '$1',
