@@ -139,7 +139,10 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     revocationTtl: resolved.denylist.revocationTtl,
   })
 
-  async function verifyToken(token: string, route: ResolvedRoute): Promise<{ context: AuthContext; cached: boolean }> {
+  async function verifyToken(
+    token: string,
+    route: ResolvedRoute,
+  ): Promise<{ context: AuthContext; cached: boolean }> {
     // A token already verified as a JWT is answered from the cache before any decoding.
     const mayBeJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && hasTwoDots(token))
     const peeked = mayBeJwt ? jwtStrategy?.peek(token) : undefined
@@ -158,7 +161,11 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
   }
 
   /** An authorization server that can introspect its JWTs gives a sensitive route live revocation. */
-  async function withIntrospection(token: string, verified: { context: AuthContext; cached: boolean }, route: ResolvedRoute) {
+  async function withIntrospection(
+    token: string,
+    verified: { context: AuthContext; cached: boolean },
+    route: ResolvedRoute,
+  ) {
     if (route.introspectJwt) await opaqueStrategy!.verify(token, { maxAge: route.cacheMaxAge })
     return verified
   }

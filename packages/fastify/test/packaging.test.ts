@@ -3,7 +3,17 @@ import { describePackaging } from '@tokenguard/test-support'
 // The app's own fastify (a peer dependency) is the one this package is developed against.
 const { run } = describePackaging({
   adapter: 'fastify',
-  exports: ['default', 'tokenguard', 'requireToken', 'requireScopes', 'requireAnyScope', 'requireClaims', 'requireStepUp', 'createValidator', 'TokenError'],
+  exports: [
+    'default',
+    'tokenguard',
+    'requireToken',
+    'requireScopes',
+    'requireAnyScope',
+    'requireClaims',
+    'requireStepUp',
+    'createValidator',
+    'TokenError',
+  ],
   peers: ['fastify'],
 })
 

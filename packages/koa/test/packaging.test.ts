@@ -1,3 +1,14 @@
 import { describePackaging } from '@tokenguard/test-support'
 
-describePackaging({ adapter: 'koa', exports: ['requireToken', 'requireScopes', 'requireAnyScope', 'requireClaims', 'requireStepUp', 'createValidator', 'TokenError'] })
+describePackaging({
+  adapter: 'koa',
+  exports: [
+    'requireToken',
+    'requireScopes',
+    'requireAnyScope',
+    'requireClaims',
+    'requireStepUp',
+    'createValidator',
+    'TokenError',
+  ],
+})

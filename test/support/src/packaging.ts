@@ -33,7 +33,8 @@ export function describePackaging({ adapter, exports, peers = [] }: PackagingSui
     for (const local of ['core', adapter]) {
       symlinkSync(join(packages, local), join(app, 'node_modules/@tokenguard', local))
     }
-    for (const peer of peers) symlinkSync(join(packages, adapter, 'node_modules', peer), join(app, 'node_modules', peer))
+    for (const peer of peers)
+      symlinkSync(join(packages, adapter, 'node_modules', peer), join(app, 'node_modules', peer))
   })
   afterAll(() => rmSync(app, { recursive: true, force: true }))
 
@@ -46,7 +47,9 @@ export function describePackaging({ adapter, exports, peers = [] }: PackagingSui
   })
 
   it('works through import from ESM', () => {
-    expect(run(['--input-type=module', '-e', `import * as m from '${name}'; console.log(${probe})`])).toBe(allFunctions)
+    expect(run(['--input-type=module', '-e', `import * as m from '${name}'; console.log(${probe})`])).toBe(
+      allFunctions,
+    )
   })
 
   it('validates a token end to end from the CommonJS build', () => {

@@ -65,7 +65,10 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     }
     deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
     checkTimeClaims(claims, nowMs / 1000, timeRules)
-    return { hit: { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: true }, cacheKey }
+    return {
+      hit: { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: true },
+      cacheKey,
+    }
   }
 
   async function verify(token: string): Promise<VerifiedJwt> {
