@@ -27,9 +27,9 @@ requireToken(tokens, { errors: 'throw' })
 requireToken({ audience: 'api', jwt: { algorithms: ['RS256'] } })
 // @ts-expect-error algorithms is required
 createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: {} })
-// @ts-expect-error introspection needs clientId and clientSecret
 createValidator({
   issuer: 'https://i.test/',
   audience: 'api',
+  // @ts-expect-error introspection needs clientId and clientSecret
   introspection: { endpoint: 'https://i.test/x' },
 })
