@@ -12,7 +12,17 @@ import type { AddressInfo } from 'node:net'
 import express, { type Express, type Request, type Response } from 'express'
 import { Redis } from 'ioredis'
 import { RedisStore } from '@tokenguard/redis'
-import { createValidator, requireScopes, requireToken, type Store, type Validator } from '@tokenguard/express'
+import promClient from 'prom-client'
+import {
+  combineListeners,
+  createPrometheusMetrics,
+  createReadinessCheck,
+  createValidator,
+  requireScopes,
+  requireToken,
+  type Store,
+  type Validator,
+} from '@tokenguard/express'
 import type { ExampleConfig } from './config.js'
 
 export { configFromEnv, type ExampleConfig } from './config.js'
@@ -34,14 +44,18 @@ export function createApp(config: ExampleConfig): ExampleApp {
     !config.store && config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }) : undefined
   const store: Store | undefined = config.store ?? (redis ? new RedisStore(redis) : undefined)
 
+  // Prometheus: a registry per app, so two apps in one process (the demo) keep their own counters.
+  const registry = new promClient.Registry()
+  const metrics = createPrometheusMetrics(promClient, { registry })
   const validator = createValidator({
     issuer: config.issuer,
     audience: config.audience,
     jwt: { algorithms: config.algorithms ?? ['RS256', 'ES256'] },
     introspection: { clientId: config.clientId, clientSecret: config.clientSecret },
     ...(store ? { store } : {}),
-    ...(config.onEvent ? { onEvent: config.onEvent } : {}),
+    onEvent: config.onEvent ? combineListeners(metrics.onEvent, config.onEvent) : metrics.onEvent,
   })
+  const readiness = createReadinessCheck(validator)
 
   // What a handler learns about its caller (never echo the token itself).
   const whoAmI = (req: Request, res: Response) => {
@@ -57,6 +71,14 @@ export function createApp(config: ExampleConfig): ExampleApp {
   const app = express()
   app.get('/public', (req, res) => {
     res.json({ route: `${req.method} ${req.path}`, strategy: 'none' })
+  })
+  // Operations: metrics for a scraper, readiness (keys and denylist mirror loaded) for a load balancer.
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics())
+  })
+  app.get('/health/ready', async (_req, res) => {
+    const { status, body } = await readiness()
+    res.status(status).json(body)
   })
   app.get('/items', requireToken(validator, { strategy: 'jwt' }), requireScopes('items:read'), whoAmI)
   app.get('/orders', requireToken(validator, { strategy: 'opaque' }), whoAmI)

@@ -44,3 +44,15 @@ test('GET /items: 200 with a JWT, 401 without', async () => {
   expect(none.status).toBe(401)
   expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm=/)
 })
+
+test('GET /metrics counts decisions; GET /health/ready answers once keys are loaded', async () => {
+  const jwt = await as.getToken('jwt', 'items:read')
+  await fetch(`${url}/items`, { headers: { authorization: `Bearer ${jwt}` } })
+  await fetch(`${url}/items`)
+  const metrics = await (await fetch(`${url}/metrics`)).text()
+  expect(metrics).toMatch(/tokenguard_requests_total\{[^}]*outcome="accepted"[^}]*\} [1-9]/)
+  expect(metrics).toMatch(/tokenguard_requests_total\{[^}]*reason="missing_token"[^}]*\} [1-9]/)
+  const ready = await fetch(`${url}/health/ready`)
+  expect(ready.status).toBe(200)
+  expect(await ready.json()).toMatchObject({ status: 'ready' })
+})

@@ -55,9 +55,16 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
     if (!equal(actual, thumbprint)) throw new InvalidTokenError({ reason: 'binding_mismatch' })
   }
 
-  return async function checkBinding(request: RequestLike, extracted: ExtractedToken, context: AuthContext) {
+  /** Undefined when there is nothing to wait for: no DPoP proof to check on this request. */
+  return function checkBinding(
+    request: RequestLike,
+    extracted: ExtractedToken,
+    context: AuthContext,
+  ): Promise<void> | undefined {
     if (extracted.scheme === 'dpop') {
-      await checkDpop(request, extracted.token, context)
+      return checkDpop(request, extracted.token, context).then(() => {
+        if (context.binding?.type === 'mtls') checkCertificate(request, context.binding.thumbprint)
+      })
     } else if (context.binding?.type === 'dpop') {
       // §7.2: a DPoP-bound token presented as a plain bearer token is refused.
       throw new InvalidTokenError({ reason: 'binding_mismatch' })
@@ -65,6 +72,7 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
       throw new InvalidTokenError({ reason: 'dpop_required' })
     }
     if (context.binding?.type === 'mtls') checkCertificate(request, context.binding.thumbprint)
+    return undefined
   }
 }
 

@@ -14,6 +14,11 @@ export interface ExtractOptions {
   maxTokenLength: number
   /** Accept the `DPoP` scheme (RFC 9449 §7.1). */
   allowDpop: boolean
+  /**
+   * Leave the RFC 6750 syntax check to the caller (`checkTokenSyntax`), which runs it only when the
+   * token is not already in a verified cache: a cached token passed it before. Default false.
+   */
+  deferSyntaxCheck?: boolean
 }
 
 export interface ExtractedToken {
@@ -47,7 +52,10 @@ export function extractToken(request: RequestLike, options: ExtractOptions): Ext
   }
   const extracted = found[0]
   if (extracted === undefined) return undefined
-  checkToken(extracted.token, options.maxTokenLength)
+  if (extracted.token.length > options.maxTokenLength) {
+    throw new InvalidTokenError({ reason: 'token_too_large', description: 'The access token is too large' })
+  }
+  if (options.deferSyntaxCheck !== true) checkTokenSyntax(extracted.token)
   return extracted
 }
 
@@ -122,10 +130,8 @@ function singleValue(value: unknown): string | undefined {
   return value
 }
 
-function checkToken(token: string, maxTokenLength: number): void {
-  if (token.length > maxTokenLength) {
-    throw new InvalidTokenError({ reason: 'token_too_large', description: 'The access token is too large' })
-  }
+/** RFC 6750 §2.1 `b64token` syntax: 400 `invalid_request` otherwise. */
+export function checkTokenSyntax(token: string): void {
   if (!B64TOKEN.test(token)) {
     throw new InvalidRequestError({
       reason: 'malformed_request',

@@ -1,7 +1,7 @@
 import { buildAuthContext } from './auth-context.js'
 import { InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
-import { extractToken, type ExtractOptions } from './extract.js'
+import { checkTokenSyntax, extractToken, type ExtractOptions } from './extract.js'
 import { bindChallenge } from './guards.js'
 import { createBindingCheck } from './binding.js'
 import type { ChallengeContext } from './errors.js'
@@ -90,6 +90,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     allowQueryToken: resolved.allowQueryToken,
     maxTokenLength: resolved.maxTokenLength,
     allowDpop: resolved.dpop !== undefined,
+    deferSyntaxCheck: true,
   }
   const resourceParams =
     resolved.resourceMetadata === undefined ? undefined : { resource_metadata: resolved.resourceMetadata }
@@ -147,6 +148,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     const mayBeJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && hasTwoDots(token))
     const peeked = mayBeJwt ? jwtStrategy?.peek(token) : undefined
     if (peeked?.hit !== undefined) return withIntrospection(token, peeked.hit, route)
+    checkTokenSyntax(token)
     const shape = classifyToken(token)
     if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
     const useJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && shape === 'jws')
@@ -184,8 +186,11 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
         }
         if (extracted.scheme === 'dpop') challenge = dpopChallenge
         const { context, cached } = await verifyToken(extracted.token, compiled)
-        await checkBinding(request, extracted, context)
-        if (compiled.sensitive) await useDenylist().check(context)
+        // Both are synchronous in the common case (no binding; a fresh mirror): await only a promise.
+        const binding = checkBinding(request, extracted, context)
+        if (binding !== undefined) await binding
+        const denied = compiled.sensitive ? useDenylist().check(context) : undefined
+        if (denied !== undefined) await denied
         bindChallenge(context, challenge)
         emit({
           type: 'accepted',

@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache'
-import type { TokenClaims } from '../types.js'
+import type { AuthContext } from '../types.js'
 
 interface Entry {
-  claims: TokenClaims
+  /** The context built at verification: a hit copies it rather than parsing scopes again. */
+  context: AuthContext
   verifiedAt: number
 }
 
@@ -25,18 +26,22 @@ export class VerifiedTokenCache {
     this.entries = max > 0 ? new LRUCache({ max }) : undefined
   }
 
-  get(key: string, nowMs: number): TokenClaims | undefined {
+  /** A fresh copy of the cached context (each request may change its own), or undefined. */
+  get(key: string, nowMs: number): AuthContext | undefined {
     const entry = this.entries?.get(key)
     if (entry === undefined) return undefined
-    if ((entry.claims.exp as number) * 1000 <= nowMs || nowMs - entry.verifiedAt >= this.maxEntryAge) {
+    const { context } = entry
+    if ((context.claims.exp as number) * 1000 <= nowMs || nowMs - entry.verifiedAt >= this.maxEntryAge) {
       this.entries!.delete(key)
       return undefined
     }
-    return entry.claims
+    return { ...context, scopes: [...context.scopes] }
   }
 
-  set(key: string, claims: TokenClaims, nowMs: number): void {
-    this.entries?.set(key, { claims: Object.freeze(claims), verifiedAt: nowMs })
+  /** Keeps a context whose claims it freezes (they are shared by every later hit). */
+  set(key: string, context: AuthContext, nowMs: number): void {
+    Object.freeze(context.claims)
+    this.entries?.set(key, { context: { ...context, scopes: [...context.scopes] }, verifiedAt: nowMs })
   }
 
   clear(): void {

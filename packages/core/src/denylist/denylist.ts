@@ -25,6 +25,8 @@ export interface DenylistOptions {
 export function createDenylist(options: DenylistOptions) {
   const { store, now, emit } = options
   const entries = new Map<string, DenylistEntry>()
+  /** Live-or-expired fingerprint entries: while there are none, no request pays for a hash. */
+  let fingerprints = 0
   let loaded = false
   let feedUp = false
   let downSince = 0
@@ -33,7 +35,9 @@ export function createDenylist(options: DenylistOptions) {
 
   function remember(entry: DenylistEntry): void {
     const id = entryId(entry)
-    entries.set(id, mergeEntries(entries.get(id), entry))
+    const previous = entries.get(id)
+    if (previous === undefined && entry.kind === 'fingerprint') fingerprints++
+    entries.set(id, mergeEntries(previous, entry))
     if (entry.kind === 'fingerprint') options.onFingerprint?.(entry.key)
   }
 
@@ -98,49 +102,58 @@ export function createDenylist(options: DenylistOptions) {
     return loaded && (feedUp || now() - downSince <= options.maxStaleness)
   }
 
+  /** The live entry under `id`, dropping it if it has expired. */
+  function live(id: string, nowSeconds: number): DenylistEntry | undefined {
+    const entry = entries.get(id)
+    if (entry === undefined || entry.expiresAt > nowSeconds) return entry
+    entries.delete(id)
+    if (entry.kind === 'fingerprint') fingerprints--
+    return undefined
+  }
+
+  /** A few map lookups; the token is hashed only while some fingerprint entry exists. */
   function find(context: AuthContext): DenylistEntry['kind'] | undefined {
+    if (entries.size === 0) return undefined
     const nowSeconds = now() / 1000
     const issuer = context.issuer ?? ''
-    const candidates: Array<[DenylistEntry['kind'], string]> = [
-      ['fingerprint', tokenFingerprint(context.token)],
-    ]
-    if (context.jti !== undefined) candidates.push(['jti', `${issuer}\n${context.jti}`])
-    if (context.subject !== undefined) candidates.push(['subject', `${issuer}\n${context.subject}`])
-    for (const [kind, key] of candidates) {
-      const id = `${kind}:${key}`
-      const entry = entries.get(id)
-      if (entry === undefined) continue
-      if (entry.expiresAt <= nowSeconds) {
-        entries.delete(id)
-        continue
-      }
-      if (kind !== 'subject') return kind
+    if (context.jti !== undefined && live(`jti:${issuer}\n${context.jti}`, nowSeconds)) return 'jti'
+    if (context.subject !== undefined) {
+      const cutOff = live(`subject:${issuer}\n${context.subject}`, nowSeconds)
       // A not-before cut-off: a token without `iat` cannot prove it was issued after it.
       const iat = context.claims.iat
-      if (typeof iat !== 'number' || iat < (entry.issuedBefore ?? 0)) return kind
+      if (cutOff !== undefined && (typeof iat !== 'number' || iat < (cutOff.issuedBefore ?? 0)))
+        return 'subject'
     }
+    if (fingerprints > 0 && live(`fingerprint:${tokenFingerprint(context.token)}`, nowSeconds))
+      return 'fingerprint'
     return undefined
+  }
+
+  function refuse(context: AuthContext): void {
+    const kind = find(context)
+    if (kind === undefined) return
+    emit({ type: 'denylist_hit', by: kind })
+    throw new InvalidTokenError({ reason: 'revoked' })
   }
 
   return {
     /** Refuses a revoked token (401), or answers 503 when the mirror cannot prove it is current. */
-    async check(context: AuthContext): Promise<void> {
-      if (!isFresh()) {
-        retryStartIfDue()
-        if (!options.fallbackToStore) {
-          throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2 })
-        }
-        try {
-          await reload()
-        } catch (error) {
+    /** Synchronous while the mirror is fresh (the common case): no promise per request. */
+    check(context: AuthContext): Promise<void> | undefined {
+      if (isFresh()) {
+        refuse(context)
+        return undefined
+      }
+      retryStartIfDue()
+      if (!options.fallbackToStore) {
+        throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2 })
+      }
+      return reload().then(
+        () => refuse(context),
+        (error: unknown) => {
           throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2, cause: error })
-        }
-      }
-      const kind = find(context)
-      if (kind !== undefined) {
-        emit({ type: 'denylist_hit', by: kind })
-        throw new InvalidTokenError({ reason: 'revoked' })
-      }
+        },
+      )
     },
     /** Records entries in the store (and so on every instance's feed) and in this mirror at once. */
     async add(newEntries: DenylistEntry[]): Promise<void> {

@@ -58,17 +58,14 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   function peek(token: string): { hit: VerifiedJwt | undefined; cacheKey: string } {
     const cacheKey = tokenHash(token)
     const nowMs = deps.now()
-    const claims = cache.get(cacheKey, nowMs)
-    if (claims === undefined) {
+    const context = cache.get(cacheKey, nowMs)
+    if (context === undefined) {
       deps.emit({ type: 'cache_miss', cache: 'verified_jwt' })
       return { hit: undefined, cacheKey }
     }
     deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
-    checkTimeClaims(claims, nowMs / 1000, timeRules)
-    return {
-      hit: { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: true },
-      cacheKey,
-    }
+    checkTimeClaims(context.claims, nowMs / 1000, timeRules)
+    return { hit: { context, cached: true }, cacheKey }
   }
 
   async function verify(token: string): Promise<VerifiedJwt> {
@@ -116,8 +113,9 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     }
     checkClaimTypes(claims)
     checkTimeClaims(claims, nowSeconds, timeRules)
-    cache.set(cacheKey, claims, nowMs)
-    return { context: buildAuthContext('jwt', token, claims, deps.scopeClaim), cached: false }
+    const context = buildAuthContext('jwt', token, claims, deps.scopeClaim)
+    cache.set(cacheKey, context, nowMs)
+    return { context, cached: false }
   }
 
   return {
