@@ -133,12 +133,9 @@ test('K1 retired ([K2] only): the next uncached token triggers the refresh, then
   }
 })
 
-// KNOWN CORE BUG (reported, not fixed here): the verified-token cache is emptied only when a JWKS
-// fetch sees a changed set, and a fetch only happens on a cache *miss*. While every token in
-// traffic is already in the verified-token cache, the key set is never refreshed, so a token
-// signed with a retired key keeps being accepted past jwt.keySet.cacheMaxAge, until its `exp`.
-// `test.failing` keeps the suite green while the bug exists and turns red once it is fixed:
-// then change it to `test`.
+// A retired key must stop vouching even when every token in traffic is already in the
+// verified-token cache: entries live no longer than the key set's max age, so the next request
+// re-verifies, which refreshes the key set (this once was a bug: the cache hid the rotation).
 test('K2 retired ([K3] only), only already-verified tokens in traffic: B refused once the key set max age has passed', async () => {
   const k3 = await generateSigningKey('RS256', 'k3')
   await restart([k3, k2])
