@@ -1,4 +1,3 @@
-import { buildAuthContext } from './auth-context.js'
 import { InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
 import { checkTokenSyntax, extractToken, type ExtractOptions } from './extract.js'
@@ -288,5 +287,3 @@ function createOpaque(
     sharedCache: sharedStore,
   })
 }
-
-export { buildAuthContext }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import express, { type ErrorRequestHandler } from 'express'
 import request from 'supertest'
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
+import { ADAPTER_AUDIENCE, ADAPTER_ISSUER, useAdapterKeys } from '@tokenguard/test-support'
 import { Agent } from 'undici'
 import {
   createValidator,
@@ -12,35 +12,9 @@ import {
   TokenError,
 } from '../src/index'
 
-const ISSUER = 'https://issuer.test/'
-const AUDIENCE = 'https://api.test'
-type Alg = 'RS256' | 'ES256' | 'EdDSA'
-const keys: Partial<Record<Alg, { privateKey: CryptoKey; jwk: JWK }>> = {}
-
-beforeAll(async () => {
-  for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
-    const pair = await generateKeyPair(alg, { extractable: true })
-    keys[alg] = {
-      privateKey: pair.privateKey as CryptoKey,
-      jwk: { ...(await exportJWK(pair.publicKey)), kid: alg, alg },
-    }
-  }
-})
-
-function token(alg: Alg = 'RS256', claims: Record<string, unknown> = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  return new SignJWT({
-    iss: ISSUER,
-    aud: AUDIENCE,
-    sub: 'alice',
-    scope: 'items:read',
-    iat: now,
-    exp: now + 60,
-    ...claims,
-  })
-    .setProtectedHeader({ alg, kid: alg, typ: 'at+jwt' })
-    .sign(keys[alg]!.privateKey)
-}
+const ISSUER = ADAPTER_ISSUER
+const AUDIENCE = ADAPTER_AUDIENCE
+const { keys, token } = useAdapterKeys()
 
 function tokens() {
   return createValidator({
