@@ -36,7 +36,17 @@ const headerCases: Case[] = [
   ['Bearer alone', 'plain', '/jwt', () => auth('Bearer'), INVALID_REQUEST],
   ['Bearer and a space (an empty token)', 'plain', '/jwt', () => auth('Bearer '), INVALID_REQUEST],
   ['an empty Authorization header', 'plain', '/jwt', () => auth(''), NO_TOKEN],
-  ['two spaces before the token', 'plain', '/jwt', () => auth(`Bearer  ${good}`), INVALID_REQUEST],
+  // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; one space or several, nothing else.
+  ['control: two spaces before the token', 'plain', '/jwt', () => auth(`Bearer  ${good}`), 200],
+  ['control: eight spaces before the token', 'plain', '/jwt', () => auth(`Bearer        ${good}`), 200],
+  ['a tab instead of the space', 'plain', '/jwt', () => auth(`Bearer\t${good}`), INVALID_REQUEST],
+  ['a space then a tab', 'plain', '/jwt', () => auth(`Bearer \t${good}`), INVALID_REQUEST],
+  ['a tab then a space', 'plain', '/jwt', () => auth(`Bearer\t ${good}`), INVALID_REQUEST],
+  ['a comma after the scheme', 'plain', '/jwt', () => auth(`Bearer,${good}`), INVALID_REQUEST],
+  ['a slash after the scheme', 'plain', '/jwt', () => auth(`Bearer/${good}`), INVALID_REQUEST],
+  ['an equals sign after the scheme', 'plain', '/jwt', () => auth(`Bearer=${good}`), INVALID_REQUEST],
+  ['a no-break space after the scheme', 'plain', '/jwt', () => auth(`Bearer\u00a0${good}`), INVALID_REQUEST],
+  ['the scheme in lower case with a tab', 'plain', '/jwt', () => auth(`bearer\t${good}`), INVALID_REQUEST],
   [
     'a space inside the token',
     'plain',
@@ -45,7 +55,6 @@ const headerCases: Case[] = [
     INVALID_REQUEST,
   ],
   ['a second word after the token', 'plain', '/jwt', () => auth(`Bearer ${good} extra`), INVALID_REQUEST],
-  ['a tab instead of the space', 'plain', '/jwt', () => auth(`Bearer\t${good}`), NO_TOKEN],
   [
     'two tokens joined by a comma',
     'plain',
@@ -134,6 +143,14 @@ const headerCases: Case[] = [
     () => ({ headers: [...bearer(good), ...bearer(good)] }),
     INVALID_REQUEST,
   ],
+  [
+    'optional route: a tab after the scheme',
+    'plain',
+    '/maybe',
+    () => auth(`Bearer\t${good}`),
+    INVALID_REQUEST,
+  ],
+  ['control: optional route, two spaces', 'plain', '/maybe', () => auth(`Bearer  ${good}`), 200],
   ['control: optional route, another scheme', 'plain', '/maybe', () => auth('Basic dTpw'), 'anonymous'],
   ['control: the scheme in lower case', 'plain', '/jwt', () => auth(`bearer ${good}`), 200],
 ]
@@ -209,9 +226,38 @@ const methodCases: Case[] = [
   ],
 ]
 
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". A token
+// of allowed characters that is no JWS reaches verification (401 on a JWT route); any other visible
+// ASCII character is a malformed request (400).
+const B64TOKEN_EXTRA = new Set(['-', '.', '_', '~', '+', '/'])
+const visibleAscii = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i))
+const charsetCases: Case[] = [
+  ...visibleAscii
+    .filter((c) => !/[A-Za-z0-9]/.test(c) && !B64TOKEN_EXTRA.has(c) && c !== '=')
+    .map((c): Case => [
+      `${JSON.stringify(c)} inside the token`,
+      'plain',
+      '/jwt',
+      () => auth(`Bearer ab${c}cd`),
+      INVALID_REQUEST,
+    ]),
+  ...[...B64TOKEN_EXTRA].map((c): Case => [
+    `${JSON.stringify(c)} inside the token (allowed)`,
+    'plain',
+    '/jwt',
+    () => auth(`Bearer ab${c}cd`),
+    INVALID_TOKEN,
+  ]),
+  ['"=" padding at the end (allowed)', 'plain', '/jwt', () => auth('Bearer abcd=='), INVALID_TOKEN],
+  ['"=" inside the token', 'plain', '/jwt', () => auth('Bearer ab=cd'), INVALID_REQUEST],
+  ['"=" at the start', 'plain', '/jwt', () => auth('Bearer =abcd'), INVALID_REQUEST],
+  ['only allowed punctuation (allowed)', 'plain', '/jwt', () => auth('Bearer -._~+/'), INVALID_TOKEN],
+]
+
 const CATEGORIES: Array<[string, Case[]]> = [
   ['Authorization header', headerCases],
   ['two methods, query and body', methodCases],
+  ['b64token charset', charsetCases],
 ]
 
 describe.each(HARNESSES)('$name: extraction', (harness) => {

@@ -73,14 +73,30 @@ function readAuthorizationHeader(request: RequestLike, options: ExtractOptions):
   if (value.length > options.maxTokenLength + 16) {
     throw new InvalidTokenError({ reason: 'token_too_large', description: 'The access token is too large' })
   }
-  const space = value.indexOf(' ')
-  const scheme = (space === -1 ? value : value.slice(0, space)).toLowerCase()
+  // RFC 9110 §11.1: the scheme is a token, so it ends at the first character that is not a tchar.
+  let end = 0
+  while (end < value.length && isTchar(value.charCodeAt(end))) end++
+  const scheme = value.slice(0, end).toLowerCase()
   if (scheme !== 'bearer' && !(scheme === 'dpop' && options.allowDpop)) {
     // Another scheme (Basic, Digest, …) is not a bearer token: answer as if none was sent.
     throw new MissingTokenError({ reason: 'unsupported_scheme' })
   }
-  // `Bearer` with nothing after it is an empty token: checkToken refuses it as malformed.
-  return { token: space === -1 ? '' : value.slice(space + 1), scheme, location: 'header' }
+  // RFC 6750 §2.1 (and RFC 9449 §7.1): `Bearer 1*SP b64token`. One space or several; a tab or any
+  // other separator leaves the token empty, and `Bearer` with nothing after it is empty too:
+  // checkTokenSyntax refuses an empty token as malformed (400).
+  let start = end
+  while (start < value.length && value.charCodeAt(start) === 0x20) start++
+  const token = start === end ? '' : value.slice(start)
+  return { token, scheme, location: 'header' }
+}
+
+// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+const TCHAR = new Uint8Array(128)
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+  TCHAR[c.charCodeAt(0)] = 1
+
+function isTchar(code: number): boolean {
+  return code < 128 && TCHAR[code] === 1
 }
 
 function countRawAuthorization(rawHeaders: readonly string[] | undefined): number {

@@ -49,7 +49,10 @@ describe('extractToken', () => {
   })
 
   it.each([
-    ['two spaces', 'Bearer  abc'],
+    ['a tab after the scheme', 'Bearer\tabc'],
+    ['a space and a tab', 'Bearer \tabc'],
+    ['a comma after the scheme', 'Bearer,abc'],
+    ['a no-break space after the scheme', 'Bearer\u00a0abc'],
     ['a trailing space', 'Bearer abc '],
     ['two tokens', 'Bearer abc def'],
     ['an empty token', 'Bearer '],
@@ -65,8 +68,28 @@ describe('extractToken', () => {
     })
   })
 
-  // "Bearer\tabc" has no space after the scheme, so its scheme is not Bearer.
-  it.each(['Basic dXNlcjpwYXNz', 'Digest x', 'Token abc', 'Bearer\tabc'])(
+  // RFC 6750 §2.1: `1*SP` between scheme and token.
+  it.each(['Bearer  abc', 'Bearer        abc', 'bearer  abc'])(
+    'accepts several spaces: %j',
+    (authorization) => {
+      expect(extractToken(request({ headers: { authorization } }), headerOnly)?.token).toBe('abc')
+    },
+  )
+
+  it.each(['DPoP  abc', 'dpop abc'])('reads the DPoP scheme the same way: %j', (authorization) => {
+    expect(extractToken(request({ headers: { authorization } }), everywhere)).toEqual({
+      token: 'abc',
+      scheme: 'dpop',
+      location: 'header',
+    })
+  })
+
+  it('refuses a tab after the DPoP scheme', () => {
+    expect(rejection(request({ headers: { authorization: 'DPoP\tabc' } }), everywhere).status).toBe(400)
+  })
+
+  // The scheme is the leading run of token characters: `Bearerx` is another scheme.
+  it.each(['Basic dXNlcjpwYXNz', 'Digest x', 'Token abc', 'Bearerx abc', 'Bearer-1 abc'])(
     'treats another scheme (%s) as no bearer token: 401 without error code',
     (authorization) => {
       expect(rejection(request({ headers: { authorization } }))).toEqual({
