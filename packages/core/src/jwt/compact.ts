@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { InvalidTokenError } from '../errors.js'
 
 /**
@@ -61,14 +62,41 @@ export function isCanonicalBase64url(segment: string): boolean {
 
 function decodeSegment(segment: string): Record<string, unknown> | undefined {
   if (!isCanonicalBase64url(segment)) return undefined
+  const text = decodeUtf8(Buffer.from(segment, 'base64url'))
+  if (text === undefined) return undefined
   try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+    // A lone surrogate can only come from a `\uD800`-style escape: revive (slowly) only then.
+    const value: unknown = LONE_SURROGATE_ESCAPE.test(text)
+      ? JSON.parse(text, refuseIllFormed)
+      : JSON.parse(text)
     return value !== null && typeof value === 'object' && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined
   } catch {
     return undefined
   }
+}
+
+/**
+ * The one UTF-8 decoder of every JWS this library reads (RFC 7515 §2, RFC 8259 §8.1): bytes that
+ * are not UTF-8 (overlong forms, encoded surrogates, stray continuation bytes, truncations) are
+ * refused rather than replaced by U+FFFD, which would let two byte strings, and so two
+ * signatures, read as the same claims. A byte-order mark is kept, so JSON.parse refuses it.
+ */
+export function decodeUtf8(bytes: Buffer): string | undefined {
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined
+}
+
+// Any `\uD800`–`\uDFFF` escape: the cheap test that decides whether the reviver must run.
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+// With the `u` flag a well-formed pair is one code point: only a lone surrogate matches.
+const LONE_SURROGATE = /\p{Cs}/u
+
+/** JSON.parse reviver: a member name or string that is not well-formed Unicode refuses the whole. */
+function refuseIllFormed(key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value)))
+    throw new SyntaxError('ill-formed string')
+  return value
 }
 
 function malformed(): InvalidTokenError {

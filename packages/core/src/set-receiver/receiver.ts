@@ -5,6 +5,7 @@ import type { RevokeSubjectOptions, RevokeTarget } from '../denylist/revocation.
 import type { KeySet } from '../keys/key-set.js'
 import { createLocalKeySet } from '../keys/local-key-set.js'
 import { createRemoteKeySet } from '../keys/remote-key-set.js'
+import { decodeUtf8 } from '../jwt/compact.js'
 import { SetError, type SetErrorCode } from './errors.js'
 import { revocationActions, type RevocationAction } from './subjects.js'
 import { verifySet } from './verify.js'
@@ -130,10 +131,11 @@ export function createSetReceiver(options: SetReceiverOptions): SetReceiver {
     ) {
       return { status: 413, headers: {} }
     }
-    const token = (
-      typeof body === 'string' ? body : body === undefined ? '' : Buffer.from(body).toString('utf8')
-    ).trim()
+    // The body goes through the same strict UTF-8 decoder as every JWS segment.
+    const text = typeof body === 'string' ? body : body === undefined ? '' : decodeUtf8(Buffer.from(body))
+    const token = (text ?? '').trim()
     try {
+      if (text === undefined) throw new SetError('invalid_request')
       const claims = await verifySet(token, {
         issuer: transmitter.issuer,
         audiences,

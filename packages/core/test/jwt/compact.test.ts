@@ -77,3 +77,42 @@ describe('decodeJws', () => {
     )
   })
 })
+
+describe('decodeJws: UTF-8 (RFC 7515 §2, RFC 8259 §8.1)', () => {
+  const raw = (bytes: Buffer) => bytes.toString('base64url')
+  const inString = (bad: number[]) =>
+    raw(Buffer.concat([Buffer.from('{"sub":"a'), Buffer.from(bad), Buffer.from('b"}')]))
+
+  it.each([
+    ['0xFF', [0xff]],
+    ['an overlong "/"', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a truncated sequence', [0xe2, 0x82]],
+  ])('refuses %s in the payload as malformed_token', (_, bad) => {
+    expect(() => decodeJws(`${header}.${inString(bad)}.AA`)).toThrow(
+      expect.objectContaining({ reason: 'malformed_token' }),
+    )
+  })
+
+  it('refuses invalid UTF-8 in the header, so the token is not even JWS-shaped', () => {
+    const badHeader = raw(
+      Buffer.concat([Buffer.from('{"alg":"RS256","x":"'), Buffer.from([0xff]), Buffer.from('"}')]),
+    )
+    expect(classifyToken(`${badHeader}.${payload}.AA`)).toBe('opaque')
+    expect(() => decodeJws(`${badHeader}.${payload}.AA`)).toThrow(InvalidTokenError)
+  })
+
+  it.each(['"\\ud800"', '"\\uDFFF"', '"\\ude00\\ud83d"'])('refuses the lone surrogate escape %s', (value) => {
+    const segment = raw(Buffer.from(`{"sub":${value}}`))
+    expect(() => decodeJws(`${header}.${segment}.AA`)).toThrow(InvalidTokenError)
+  })
+
+  it('refuses a lone surrogate escape in a member name', () => {
+    expect(() => decodeJws(`${header}.${raw(Buffer.from('{"\\ud800":1}'))}.AA`)).toThrow(InvalidTokenError)
+  })
+
+  it('reads multi-byte UTF-8 and an escaped surrogate pair', () => {
+    const segment = raw(Buffer.from('{"a":"é€😀","b":"\\ud83d\\ude00","c":"\\\\ud800"}'))
+    expect(decodeJws(`${header}.${segment}.AA`).payload).toEqual({ a: 'é€😀', b: '😀', c: '\\ud800' })
+  })
+})
