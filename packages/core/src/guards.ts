@@ -12,9 +12,24 @@ import type { AuthContext, TokenClaims } from './types.js'
  * Route guards: pure checks over the auth context that throw a `TokenError`. Each adapter wraps
  * them in its framework's middleware shape; the logic lives here once.
  */
-export type Guard = (auth: AuthContext | undefined) => void
+export type Guard = (auth: AuthContext | undefined, noToken?: ChallengeContext) => void
 
 const challenges = new WeakMap<AuthContext, ChallengeContext>()
+const validatorChallenges = new WeakMap<object, ChallengeContext>()
+
+/** Remembers the challenge a validator answers a request without a token with (RFC 6750 §3). */
+export function bindNoTokenChallenge(validator: object, challenge: ChallengeContext): void {
+  validatorChallenges.set(validator, challenge)
+}
+
+/**
+ * The challenge of `validator` for a request without a token: adapters hand it to a guard that
+ * finds no auth context (an optional route, or no `requireToken` at all), so the guard's 401 names
+ * the same realm, scheme and parameters as the validator's own.
+ */
+export function noTokenChallenge(validator: object | undefined): ChallengeContext | undefined {
+  return validator === undefined ? undefined : validatorChallenges.get(validator)
+}
 
 /** Remembers which validator a context came from, so a guard's challenge names its realm. */
 export function bindChallenge(auth: AuthContext, challenge: ChallengeContext): void {
@@ -40,15 +55,22 @@ function checkScopeArguments(name: string, scopes: readonly string[]): void {
   }
 }
 
-function requireAuth(auth: AuthContext | undefined): asserts auth is AuthContext {
-  if (auth === undefined) throw new MissingTokenError()
+/** No token accepted: 401 with no error code, under the validator's challenge when the adapter knows it. */
+export function requireAuth(
+  auth: AuthContext | undefined,
+  noToken: ChallengeContext | undefined,
+): asserts auth is AuthContext {
+  if (auth === undefined) {
+    const error = new MissingTokenError()
+    throw noToken === undefined ? error : error.withChallenge(noToken)
+  }
 }
 
 /** Every one of `scopes` must be granted; 403 `insufficient_scope` naming them otherwise. */
 export function requireScopes(...scopes: string[]): Guard {
   checkScopeArguments('requireScopes', scopes)
-  return (auth) => {
-    requireAuth(auth)
+  return (auth, noToken) => {
+    requireAuth(auth, noToken)
     if (missingScopes(auth.scopes, scopes).length > 0) {
       throw withRealm(new InsufficientScopeError({ scope: scopes }), auth)
     }
@@ -58,8 +80,8 @@ export function requireScopes(...scopes: string[]): Guard {
 /** At least one of `scopes` must be granted. */
 export function requireAnyScope(...scopes: string[]): Guard {
   checkScopeArguments('requireAnyScope', scopes)
-  return (auth) => {
-    requireAuth(auth)
+  return (auth, noToken) => {
+    requireAuth(auth, noToken)
     if (!scopes.some((scope) => auth.scopes.includes(scope))) {
       throw withRealm(new InsufficientScopeError({ scope: scopes }), auth)
     }
@@ -71,8 +93,8 @@ export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: C, auth: AuthContext<C>) => boolean,
 ): Guard {
   if (typeof check !== 'function') throw new TypeError('requireClaims: pass a function (claims) => boolean')
-  return (auth) => {
-    requireAuth(auth)
+  return (auth, noToken) => {
+    requireAuth(auth, noToken)
     if (check(auth.claims as C, auth as AuthContext<C>) !== true) {
       throw withRealm(new InvalidTokenError({ reason: 'claims_check_failed' }), auth)
     }

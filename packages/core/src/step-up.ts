@@ -1,5 +1,5 @@
-import { InsufficientUserAuthenticationError, MissingTokenError } from './errors.js'
-import { challengeOf, type Guard } from './guards.js'
+import { InsufficientUserAuthenticationError } from './errors.js'
+import { challengeOf, requireAuth, type Guard } from './guards.js'
 
 export interface StepUpOptions {
   /** Accepted authentication context classes (`acr`), any one of them. */
@@ -34,8 +34,8 @@ export function requireStepUp(options: StepUpOptions): Guard {
   if (acrValues !== undefined) params.acr_values = acrValues.join(' ')
   if (maxAge !== undefined) params.max_age = String(maxAge)
 
-  return (auth) => {
-    if (auth === undefined) throw new MissingTokenError()
+  return (auth, noToken) => {
+    requireAuth(auth, noToken)
     const { acr, auth_time: authTime } = auth.claims
     const acrOk = acrValues === undefined || (typeof acr === 'string' && acrValues.includes(acr))
     // §3: no `auth_time` cannot prove the authentication is recent enough.

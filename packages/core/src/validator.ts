@@ -1,7 +1,7 @@
 import { InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
 import { checkTokenSyntax, extractToken, type ExtractOptions } from './extract.js'
-import { bindChallenge } from './guards.js'
+import { bindChallenge, bindNoTokenChallenge } from './guards.js'
 import { createBindingCheck } from './binding.js'
 import type { ChallengeContext } from './errors.js'
 import { createDenylist, type Denylist } from './denylist/denylist.js'
@@ -221,7 +221,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
   const defaultRoute = route()
   const verifyDefault = route({ optional: false })
 
-  return {
+  const validator: Validator<C> = {
     [VALIDATOR]: true,
     realm: resolved.realm,
     route,
@@ -247,6 +247,9 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
       await denylist?.close()
     },
   }
+  // Guards that find no token answer with this validator's challenge (adapters look it up).
+  bindNoTokenChallenge(validator, resolved.dpop?.required ? dpopChallenge : bearerChallenge)
+  return validator
 }
 
 function createOpaque(

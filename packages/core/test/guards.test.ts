@@ -84,3 +84,21 @@ describe('requireClaims', () => {
     expect(() => requireClaims('x' as never)).toThrow(TypeError)
   })
 })
+
+describe('a guard without a token', () => {
+  const noToken = { realm: 'api', scheme: 'DPoP', params: { algs: 'ES256' } }
+  it.each([
+    ['requireScopes', () => requireScopes('items:read')],
+    ['requireAnyScope', () => requireAnyScope('items:read')],
+    ['requireClaims', () => requireClaims(() => true)],
+  ])('%s answers under the challenge the adapter hands it', (_, make) => {
+    expect(outcome(() => make()(undefined, noToken))).toEqual({
+      status: 401,
+      code: undefined,
+      header: 'DPoP realm="api", algs="ES256"',
+    })
+  })
+  it('answers a bare Bearer challenge when the adapter knows no validator', () => {
+    expect(outcome(() => requireScopes('items:read')(undefined))).toMatchObject({ header: 'Bearer' })
+  })
+})

@@ -4,12 +4,14 @@ import {
   createValidator,
   fromNodeRequest,
   isValidator,
+  noTokenChallenge,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
+  type ChallengeContext,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -37,7 +39,8 @@ export interface ExpressRouteOptions extends RouteOptions {
 }
 
 const ERROR_MODE = Symbol('tokenguard.errors')
-type TaggedRequest = Request & { [ERROR_MODE]?: 'respond' | 'next' }
+const NO_TOKEN = Symbol('tokenguard.noToken')
+type TaggedRequest = Request & { [ERROR_MODE]?: 'respond' | 'next'; [NO_TOKEN]?: ChallengeContext }
 
 /**
  * Protects the routes after it: validates the bearer token and sets `req.auth`.
@@ -55,8 +58,11 @@ export function requireToken(
   // Inline options build one validator here, when the route is declared, never per request.
   const validator = isValidator(validatorOrOptions) ? validatorOrOptions : createValidator(validatorOrOptions)
   const authenticate = validator.route(route)
+  const noToken = noTokenChallenge(validator)
   return function requireToken(req: TaggedRequest, res: Response, next: NextFunction) {
     req[ERROR_MODE] = errors
+    // A guard after an optional route that let the request through names this validator's realm.
+    req[NO_TOKEN] = noToken
     authenticate(fromNodeRequest(req, { url: req.originalUrl, body: req.body })).then(
       (auth) => {
         req.auth = auth
@@ -89,10 +95,38 @@ export function requireStepUp(options: StepUpOptions): RequestHandler {
   return guard(stepUpGuard(options))
 }
 
-function guard(check: Guard): RequestHandler {
+/** The guards, bound to a validator: without a token they answer 401 under its realm. */
+export interface Guards {
+  requireScopes(...scopes: string[]): RequestHandler
+  requireAnyScope(...scopes: string[]): RequestHandler
+  requireClaims<C extends TokenClaims = TokenClaims>(
+    check: (claims: C, auth: AuthContext<C>) => boolean,
+  ): RequestHandler
+  requireStepUp(options: StepUpOptions): RequestHandler
+}
+
+/**
+ * The guards bound to `validator`, for routes where no `requireToken` runs before them: a request
+ * without a token gets the validator's challenge (realm, scheme, `resource_metadata`).
+ *
+ * @example
+ * const guards = guardsFor(tokens)
+ * app.get('/reports', guards.requireScopes('reports:read'), handler)
+ */
+export function guardsFor(validator: Validator): Guards {
+  const noToken = noTokenChallenge(validator)
+  return {
+    requireScopes: (...scopes) => guard(scopesGuard(...scopes), noToken),
+    requireAnyScope: (...scopes) => guard(anyScopeGuard(...scopes), noToken),
+    requireClaims: (check) => guard(claimsGuard(check), noToken),
+    requireStepUp: (options) => guard(stepUpGuard(options), noToken),
+  }
+}
+
+function guard(check: Guard, bound?: ChallengeContext): RequestHandler {
   return function requireGuard(req: TaggedRequest, res: Response, next: NextFunction) {
     try {
-      check(req.auth)
+      check(req.auth, req[NO_TOKEN] ?? bound)
     } catch (error) {
       fail(req, res, next, error)
       return

@@ -5,12 +5,14 @@ import {
   createValidator,
   fromNodeRequest,
   isValidator,
+  noTokenChallenge,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
+  type ChallengeContext,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -49,7 +51,8 @@ declare module 'fastify' {
 }
 
 const ERROR_MODE = Symbol('tokenguard.errors')
-type TaggedRequest = FastifyRequest & { [ERROR_MODE]?: 'respond' | 'next' }
+const NO_TOKEN = Symbol('tokenguard.noToken')
+type TaggedRequest = FastifyRequest & { [ERROR_MODE]?: 'respond' | 'next'; [NO_TOKEN]?: ChallengeContext }
 
 /**
  * A hook that validates the bearer token and sets `request.auth`; the plugin's `app.requireToken` is
@@ -66,9 +69,13 @@ export function requireToken(
   if (errors !== 'respond' && errors !== 'next')
     throw new TypeError('requireToken: `errors` must be respond or next')
   // Inline options build one validator here, when the route is declared, never per request.
-  const authenticate = toValidator(validatorOrOptions).route(route)
+  const validator = toValidator(validatorOrOptions)
+  const authenticate = validator.route(route)
+  const noToken = noTokenChallenge(validator)
   return async function requireToken(request: TaggedRequest, reply) {
     request[ERROR_MODE] = errors
+    // A guard after an optional route that let the request through names this validator's realm.
+    request[NO_TOKEN] = noToken
     try {
       // The body is parsed only from `preValidation` on: a form-body token needs the hook there.
       const auth = await authenticate(fromNodeRequest(request.raw, { url: request.url, body: request.body }))
@@ -101,10 +108,32 @@ export function requireStepUp(options: StepUpOptions): TokenHook {
   return guard(stepUpGuard(options))
 }
 
-function guard(check: Guard): TokenHook {
+/** The guards bound to a validator: without a token they answer 401 under its realm. */
+export interface Guards {
+  requireScopes: typeof requireScopes
+  requireAnyScope: typeof requireAnyScope
+  requireClaims: typeof requireClaims
+  requireStepUp: typeof requireStepUp
+}
+
+/**
+ * The guards bound to `validator` (the plugin's `app.requireScopes` and friends are these): a
+ * request that reaches them without a token gets the validator's challenge.
+ */
+export function guardsFor(validator: Validator): Guards {
+  const noToken = noTokenChallenge(validator)
+  return {
+    requireScopes: (...scopes) => guard(scopesGuard(...scopes), noToken),
+    requireAnyScope: (...scopes) => guard(anyScopeGuard(...scopes), noToken),
+    requireClaims: (check) => guard(claimsGuard(check), noToken),
+    requireStepUp: (options) => guard(stepUpGuard(options), noToken),
+  }
+}
+
+function guard(check: Guard, bound?: ChallengeContext): TokenHook {
   return async function requireGuard(request: TaggedRequest, reply) {
     try {
-      check(request.auth ?? undefined)
+      check(request.auth ?? undefined, request[NO_TOKEN] ?? bound)
     } catch (error) {
       return fail(request, reply, error)
     }
@@ -132,10 +161,12 @@ async function plugin(app: FastifyInstance, options: TokenguardOptions): Promise
   // `null` here, the context per request: a decorated object would be one reference shared by all requests.
   app.decorateRequest('auth', null)
   app.decorate('requireToken', (routeOptions?: FastifyRouteOptions) => requireToken(validator, routeOptions))
-  app.decorate('requireScopes', requireScopes)
-  app.decorate('requireAnyScope', requireAnyScope)
-  app.decorate('requireClaims', requireClaims)
-  app.decorate('requireStepUp', requireStepUp)
+  // Bound to the plugin's validator: a guard on a route without requireToken still names its realm.
+  const guards = guardsFor(validator)
+  app.decorate('requireScopes', guards.requireScopes)
+  app.decorate('requireAnyScope', guards.requireAnyScope)
+  app.decorate('requireClaims', guards.requireClaims)
+  app.decorate('requireStepUp', guards.requireStepUp)
 }
 
 /**

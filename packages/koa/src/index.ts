@@ -4,12 +4,14 @@ import {
   createValidator,
   fromNodeRequest,
   isValidator,
+  noTokenChallenge,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
+  type ChallengeContext,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -35,7 +37,11 @@ export interface KoaRouteOptions extends RouteOptions {
 }
 
 const ERROR_MODE = Symbol('tokenguard.errors')
-type TaggedContext = ParameterizedContext<TokenState> & { [ERROR_MODE]?: 'respond' | 'next' }
+const NO_TOKEN = Symbol('tokenguard.noToken')
+type TaggedContext = ParameterizedContext<TokenState> & {
+  [ERROR_MODE]?: 'respond' | 'next'
+  [NO_TOKEN]?: ChallengeContext
+}
 
 /**
  * Protects the middleware after it: validates the bearer token and sets `ctx.state.auth`.
@@ -57,8 +63,11 @@ export function requireToken<C extends TokenClaims = TokenClaims>(
     ? validatorOrOptions
     : createValidator<C>(validatorOrOptions)
   const authenticate = validator.route(route)
+  const noToken = noTokenChallenge(validator)
   return async function requireToken(ctx: TaggedContext, next) {
     ctx[ERROR_MODE] = errors
+    // A guard after an optional route that let the request through names this validator's realm.
+    ctx[NO_TOKEN] = noToken
     let auth: AuthContext<C> | undefined
     try {
       // The body is set by a body parser (@koa/bodyparser, koa-body) that runs before this middleware.
@@ -95,10 +104,41 @@ export function requireStepUp(options: StepUpOptions): TokenMiddleware {
   return guard(stepUpGuard(options))
 }
 
-function guard<C extends TokenClaims = TokenClaims>(check: Guard): TokenMiddleware<C> {
+/** The guards, bound to a validator: without a token they answer 401 under its realm. */
+export interface Guards {
+  requireScopes(...scopes: string[]): TokenMiddleware
+  requireAnyScope(...scopes: string[]): TokenMiddleware
+  requireClaims<C extends TokenClaims = TokenClaims>(
+    check: (claims: C, auth: AuthContext<C>) => boolean,
+  ): TokenMiddleware<C>
+  requireStepUp(options: StepUpOptions): TokenMiddleware
+}
+
+/**
+ * The guards bound to `validator`, for routes where no `requireToken` runs before them: a request
+ * without a token gets the validator's challenge (realm, scheme, `resource_metadata`).
+ *
+ * @example
+ * const guards = guardsFor(tokens)
+ * router.get('/reports', guards.requireScopes('reports:read'), handler)
+ */
+export function guardsFor(validator: Validator): Guards {
+  const noToken = noTokenChallenge(validator)
+  return {
+    requireScopes: (...scopes) => guard(scopesGuard(...scopes), noToken),
+    requireAnyScope: (...scopes) => guard(anyScopeGuard(...scopes), noToken),
+    requireClaims: (check) => guard(claimsGuard(check), noToken),
+    requireStepUp: (options) => guard(stepUpGuard(options), noToken),
+  }
+}
+
+function guard<C extends TokenClaims = TokenClaims>(
+  check: Guard,
+  bound?: ChallengeContext,
+): TokenMiddleware<C> {
   return async function requireGuard(ctx: TaggedContext, next) {
     try {
-      check(ctx.state.auth)
+      check(ctx.state.auth, ctx[NO_TOKEN] ?? bound)
     } catch (error) {
       return fail(ctx, error)
     }

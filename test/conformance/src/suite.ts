@@ -60,6 +60,13 @@ export const jwtRoutes: RouteSpec[] = [
   { path: '/step-up', method: 'GET', route: {}, stepUp: { acrValues: ['urn:mfa'], maxAge: 600 } },
   { path: '/maybe', method: 'GET', route: { optional: true } },
   { path: '/guard-only', method: 'GET', route: false, scopes: ['items:read'] },
+  { path: '/guard-only-any', method: 'GET', route: false, anyScopes: ['items:read'] },
+  { path: '/guard-only-claims', method: 'GET', route: false, claims: () => true },
+  { path: '/guard-only-step-up', method: 'GET', route: false, stepUp: { acrValues: ['urn:mfa'] } },
+  { path: '/maybe-items', method: 'GET', route: { optional: true }, scopes: ['items:read'] },
+  { path: '/maybe-any', method: 'GET', route: { optional: true }, anyScopes: ['items:read'] },
+  { path: '/maybe-claims', method: 'GET', route: { optional: true }, claims: () => true },
+  { path: '/maybe-step-up', method: 'GET', route: { optional: true }, stepUp: { acrValues: ['urn:mfa'] } },
   { path: '/form', method: 'POST', route: {}, formBody: true },
   { path: '/next', method: 'GET', route: { errors: 'next' }, scopes: ['admin'] },
 ]
@@ -258,15 +265,51 @@ export function runConformanceSuite(harness: Harness): void {
       expect((await send(app.url, '/tenant', { headers: bearer(tenant) })).status).toBe(200)
     })
 
-    it('a guard with no requireToken before it answers 401 without a realm', async () => {
-      const answer = await send(app.url, '/guard-only', { headers: bearer(good) })
-      expectRefusal(
-        answer,
-        401,
-        'Bearer',
-        { error: 'unauthorized', error_description: 'A bearer token is required' },
-        good,
+    // A guard that finds no token names the validator's realm, whether requireToken let the request
+    // through (an optional route) or was not on the route at all (the guard is bound to the validator).
+    it.each([
+      '/guard-only',
+      '/guard-only-any',
+      '/guard-only-claims',
+      '/guard-only-step-up',
+      '/maybe-items',
+      '/maybe-any',
+      '/maybe-claims',
+      '/maybe-step-up',
+    ])('a guard without a token answers 401 with the realm: %s', async (path) => {
+      const answer = await send(app.url, path)
+      expectRefusal(answer, 401, `Bearer realm="${REALM}"`, {
+        error: 'unauthorized',
+        error_description: 'A bearer token is required',
+      })
+    })
+
+    it("a guard without a token carries the validator's resource_metadata, and DPoP when it is required", async () => {
+      const metadata = 'https://api.example.test/.well-known/oauth-protected-resource'
+      const strict = createValidator(
+        jwtOptions(key, {
+          resourceMetadata: metadata,
+          dpop: { origin: 'https://api.example.test', required: true },
+        }),
       )
+      const running = await harness.start(strict, [
+        { path: '/maybe-items', method: 'GET', route: { optional: true }, scopes: ['items:read'] },
+        { path: '/guard-only', method: 'GET', route: false, scopes: ['items:read'] },
+      ])
+      try {
+        for (const path of ['/maybe-items', '/guard-only']) {
+          const answer = await send(running.url, path)
+          expectRefusal(
+            answer,
+            401,
+            `DPoP realm="${REALM}", algs="ES256 Ed25519 EdDSA PS256 RS256", resource_metadata="${metadata}"`,
+            { error: 'unauthorized', error_description: 'A bearer token is required' },
+          )
+        }
+      } finally {
+        await running.close()
+        await strict.close()
+      }
     })
 
     it('optional mode: no token or another scheme passes as null, a bad token is refused, a good one is used', async () => {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import express, { type RequestHandler } from 'express'
 import {
+  guardsFor,
   requireAnyScope,
   requireClaims,
   requireScopes,
@@ -16,11 +17,16 @@ export const expressHarness: Harness = {
     app.use(express.urlencoded({ extended: false }))
     for (const spec of routes) {
       const chain: RequestHandler[] = []
+      // A guard alone is bound to the validator (as Fastify's app.requireScopes is) to name its realm.
+      const guards =
+        spec.route === false
+          ? guardsFor(validator)
+          : { requireScopes, requireAnyScope, requireStepUp, requireClaims }
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
-      if (spec.scopes) chain.push(requireScopes(...spec.scopes))
-      if (spec.anyScopes) chain.push(requireAnyScope(...spec.anyScopes))
-      if (spec.stepUp) chain.push(requireStepUp(spec.stepUp))
-      if (spec.claims) chain.push(requireClaims(spec.claims))
+      if (spec.scopes) chain.push(guards.requireScopes(...spec.scopes))
+      if (spec.anyScopes) chain.push(guards.requireAnyScope(...spec.anyScopes))
+      if (spec.stepUp) chain.push(guards.requireStepUp(spec.stepUp))
+      if (spec.claims) chain.push(guards.requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'
       app[method](spec.path, ...chain, (req, res) => {
         res.json({ auth: req.auth ?? null })

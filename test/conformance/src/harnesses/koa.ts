@@ -4,6 +4,7 @@ import Koa from 'koa'
 import Router from '@koa/router'
 import { bodyParser } from '@koa/bodyparser'
 import {
+  guardsFor,
   requireAnyScope,
   requireClaims,
   requireScopes,
@@ -21,11 +22,16 @@ export const koaHarness: Harness = {
     app.use(bodyParser({ enableTypes: ['form'] }))
     for (const spec of routes) {
       const chain: TokenMiddleware[] = []
+      // A guard alone is bound to the validator (as Fastify's app.requireScopes is) to name its realm.
+      const guards =
+        spec.route === false
+          ? guardsFor(validator)
+          : { requireScopes, requireAnyScope, requireStepUp, requireClaims }
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
-      if (spec.scopes) chain.push(requireScopes(...spec.scopes))
-      if (spec.anyScopes) chain.push(requireAnyScope(...spec.anyScopes))
-      if (spec.stepUp) chain.push(requireStepUp(spec.stepUp))
-      if (spec.claims) chain.push(requireClaims(spec.claims))
+      if (spec.scopes) chain.push(guards.requireScopes(...spec.scopes))
+      if (spec.anyScopes) chain.push(guards.requireAnyScope(...spec.anyScopes))
+      if (spec.stepUp) chain.push(guards.requireStepUp(spec.stepUp))
+      if (spec.claims) chain.push(guards.requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'
       router[method](spec.path, ...chain, (ctx) => {
         ctx.body = { auth: ctx.state.auth ?? null }
