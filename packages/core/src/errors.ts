@@ -202,7 +202,11 @@ export class UseDpopNonceError extends TokenError {
   readonly status = 401
   readonly code = 'use_dpop_nonce'
   constructor(nonce: string) {
-    super('A DPoP nonce is required', { reason: 'dpop_nonce', extraHeaders: { 'DPoP-Nonce': nonce } })
+    // §8.2: a response carrying a nonce must not be cached, or a shared cache could hand it to others.
+    super('A DPoP nonce is required', {
+      reason: 'dpop_nonce',
+      extraHeaders: { 'DPoP-Nonce': nonce, 'Cache-Control': 'no-store' },
+    })
   }
 }
 

@@ -2,6 +2,7 @@ import type { JWK } from 'jose'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
 import type { Store } from './store/store.js'
+import { DEFAULT_DPOP_ALGORITHMS } from './dpop/algorithms.js'
 
 /** Options of the JWT strategy (RFC 9068 access tokens, RFC 8725 practices). */
 export interface JwtOptions {
@@ -63,7 +64,7 @@ export interface IntrospectionOptions {
 }
 
 export interface DpopOptions {
-  /** Accepted proof algorithms. Default ES256, EdDSA, PS256, RS256. */
+  /** Accepted proof algorithms. Default ES256, Ed25519, EdDSA, PS256, RS256. */
   algorithms?: readonly string[]
   /** Refuse bearer tokens altogether: every token must come with a proof. Default false. */
   required?: boolean
@@ -346,13 +347,11 @@ function resolveIntrospection(
   }
 }
 
-const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256']
-
 function resolveDpop(dpop: DpopOptions): ResolvedDpopOptions {
   if (dpop === null || typeof dpop !== 'object')
     throw new TypeError('createValidator: `dpop` must be an object')
   const algorithms =
-    dpop.algorithms === undefined ? DPOP_ALGORITHMS : stringList(dpop.algorithms, 'dpop.algorithms')
+    dpop.algorithms === undefined ? DEFAULT_DPOP_ALGORITHMS : stringList(dpop.algorithms, 'dpop.algorithms')
   for (const alg of algorithms) {
     // RFC 9449 §4.2: the proof is signed with an asymmetric key, never a shared secret.
     if (!ASYMMETRIC_ALGORITHMS.has(alg))

@@ -1,3 +1,4 @@
+import { DEFAULT_DPOP_ALGORITHMS } from './dpop/algorithms.js'
 import type { DpopOptions } from './options.js'
 
 export interface ResourceMetadataInput {
@@ -32,9 +33,7 @@ export function protectedResourceMetadata(input: ResourceMetadataInput): Record<
   }
   if (input.scopesSupported !== undefined) document.scopes_supported = [...input.scopesSupported]
   if (input.dpop !== undefined) {
-    document.dpop_signing_alg_values_supported = [
-      ...(input.dpop.algorithms ?? ['ES256', 'EdDSA', 'PS256', 'RS256']),
-    ]
+    document.dpop_signing_alg_values_supported = [...(input.dpop.algorithms ?? DEFAULT_DPOP_ALGORITHMS)]
     if (input.dpop.required === true) document.dpop_bound_access_tokens_required = true
   }
   if (input.tlsClientCertificateBoundAccessTokens === true)

@@ -77,7 +77,7 @@ describe('protectedResourceMetadata (RFC 9728)', () => {
       authorization_servers: ['https://issuer.test/'],
       bearer_methods_supported: ['header'],
       scopes_supported: ['items:read'],
-      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'PS256', 'RS256'],
+      dpop_signing_alg_values_supported: ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'],
       dpop_bound_access_tokens_required: true,
       resource_name: 'Items',
     })

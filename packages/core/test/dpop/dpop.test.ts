@@ -114,7 +114,7 @@ describe('DPoP (RFC 9449)', () => {
       reason: 'dpop_replay',
       headers: {
         'WWW-Authenticate':
-          'DPoP realm="https://api.test", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA PS256 RS256"',
+          'DPoP realm="https://api.test", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 Ed25519 EdDSA PS256 RS256"',
       },
     })
   })
@@ -276,7 +276,9 @@ describe('DPoP (RFC 9449)', () => {
       }),
     )
     expect(result).toMatchObject({ status: 401, code: 'invalid_token', reason: 'dpop_required' })
-    expect(result.headers?.['WWW-Authenticate']).toMatch(/^DPoP realm=.*algs="ES256 EdDSA PS256 RS256"$/)
+    expect(result.headers?.['WWW-Authenticate']).toMatch(
+      /^DPoP realm=.*algs="ES256 Ed25519 EdDSA PS256 RS256"$/,
+    )
   })
 
   it('without dpop options, the DPoP scheme is not accepted', async () => {
