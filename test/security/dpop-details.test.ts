@@ -50,6 +50,8 @@ interface ProofParts {
   htm?: string
   alg?: string
   nonce?: string
+  /** Issue time in seconds; default now. */
+  iat?: number
 }
 
 function proof(key: ProofKey, token: string, parts: ProofParts = {}): string {
@@ -58,7 +60,7 @@ function proof(key: ProofKey, token: string, parts: ProofParts = {}): string {
     htm: parts.htm ?? 'GET',
     htu: parts.htu ?? `${ORIGIN}/jwt`,
     jti: randomUUID(),
-    iat: Math.floor(Date.now() / 1000),
+    iat: parts.iat ?? Math.floor(Date.now() / 1000),
     ath: createHash('sha256').update(token).digest('base64url'),
     ...(parts.nonce === undefined ? {} : { nonce: parts.nonce }),
   }
@@ -128,6 +130,8 @@ describe.each(HARNESSES)('$name: DPoP details', (harness) => {
   let app: RunningApp
   let byHost: RunningApp
   let nonced: RunningApp
+  let clocked: RunningApp
+  let shift = 0
   const tokens = new Map<ProofKey, string>()
   const tokenOf = (key: ProofKey) => tokens.get(key)!
 
@@ -146,10 +150,20 @@ describe.each(HARNESSES)('$name: DPoP details', (harness) => {
     app = await harness.start(make({ origin: ORIGIN }), routes)
     byHost = await harness.start(make({ allowedHosts: ['api.example'] }), routes)
     nonced = await harness.start(make({ origin: ORIGIN, nonce: { secret: NONCE_SECRET } }), routes)
+    const clockedValidator = createValidator({
+      ...base,
+      dpop: { origin: ORIGIN, nonce: { secret: NONCE_SECRET, lifetime: 300 } },
+      now: () => Date.now() + shift,
+    })
+    validators.push(clockedValidator)
+    clocked = await harness.start(clockedValidator, [
+      ...routes,
+      { path: '/scoped', method: 'GET', route: {}, scopes: ['admin'] },
+    ])
     for (const key of [ed25519, ed25519Legacy, ed448, es256]) tokens.set(key, await boundToken(key))
   })
   afterAll(async () => {
-    await Promise.all([app, byHost, nonced].map((running) => running?.close()))
+    await Promise.all([app, byHost, nonced, clocked].map((running) => running?.close()))
     await Promise.all(validators.map((validator) => validator.close()))
   })
 
@@ -291,6 +305,73 @@ describe.each(HARNESSES)('$name: DPoP details', (harness) => {
         undefined,
         undefined,
       ])
+    })
+
+    it('an aging nonce is replaced on the success response, with Cache-Control: no-store (§8.2)', async () => {
+      shift = 0
+      const token = tokenOf(es256)
+      const ask = await attack(clocked.url, '/jwt', { headers: dpopHeaders(token, proof(es256, token)) })
+      const nonce = String(ask.headers['dpop-nonce'])
+      expect([ask.status, ask.headers['cache-control']]).toEqual([401, 'no-store'])
+
+      // Young (under half its lifetime): accepted, nothing added.
+      shift = 100_000
+      const iat = () => Math.floor((Date.now() + shift) / 1000)
+      const young = await attack(clocked.url, '/jwt', {
+        headers: dpopHeaders(token, proof(es256, token, { nonce, iat: iat() })),
+      })
+      expect([young.status, young.headers['dpop-nonce'], young.headers['cache-control']]).toEqual([
+        200,
+        undefined,
+        undefined,
+      ])
+
+      // Aging: accepted, and the answer carries the next nonce, never to be cached.
+      shift = 200_000
+      const aging = await attack(clocked.url, '/jwt', {
+        headers: dpopHeaders(token, proof(es256, token, { nonce, iat: iat() })),
+      })
+      expect(aging.status).toBe(200)
+      expect(aging.headers['cache-control']).toBe('no-store')
+      const next = String(aging.headers['dpop-nonce'])
+      expect(next).not.toBe(nonce)
+
+      // Past its lifetime the old one is refused; the one handed out on success is taken.
+      shift = 320_000
+      const old = await attack(clocked.url, '/jwt', {
+        headers: dpopHeaders(token, proof(es256, token, { nonce, iat: iat() })),
+      })
+      expect([old.status, old.headers['cache-control']]).toEqual([401, 'no-store'])
+      const renewed = await attack(clocked.url, '/jwt', {
+        headers: dpopHeaders(token, proof(es256, token, { nonce: next, iat: iat() })),
+      })
+      expect(renewed.status).toBe(200)
+    })
+
+    it('the next nonce stays on the answer when a guard then refuses the request', async () => {
+      shift = 0
+      const token = tokenOf(es256)
+      const nonce = String(
+        (
+          await attack(clocked.url, '/scoped', {
+            headers: dpopHeaders(token, proof(es256, token, { htu: `${ORIGIN}/scoped` })),
+          })
+        ).headers['dpop-nonce'],
+      )
+      shift = 200_000
+      const answer = await attack(clocked.url, '/scoped', {
+        headers: dpopHeaders(
+          token,
+          proof(es256, token, {
+            htu: `${ORIGIN}/scoped`,
+            nonce,
+            iat: Math.floor((Date.now() + shift) / 1000),
+          }),
+        ),
+      })
+      expect(answer.status).toBe(403)
+      expect(String(answer.headers['dpop-nonce'])).not.toBe(nonce)
+      expect(answer.headers['cache-control']).toBe('no-store')
     })
   })
 })

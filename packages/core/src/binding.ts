@@ -6,6 +6,7 @@ import { verifyDpopProof } from './dpop/proof.js'
 import { requestUri } from './dpop/request-url.js'
 import type { ResolvedOptions } from './options.js'
 import type { RequestLike } from './request.js'
+import { addResponseHeaders } from './respond.js'
 import type { Store } from './store/store.js'
 import type { AuthContext } from './types.js'
 
@@ -40,6 +41,7 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
       nowMs: resolved.now(),
       nonce,
       remember: (key, ttlMs) => store.addIfAbsent(key, ttlMs),
+      respond: (headers) => addResponseHeaders(request, headers),
     })
     if (!equal(thumbprint, context.binding.thumbprint)) {
       throw new InvalidDpopProofError({ reason: 'binding_mismatch' })

@@ -17,7 +17,7 @@ export {
 } from './errors.js'
 export type { ErrorCode, RejectReason, ChallengeContext } from './errors.js'
 export { formatChallenge } from './challenge.js'
-export { toErrorResponse, asTokenError } from './respond.js'
+export { toErrorResponse, asTokenError, responseHeaders } from './respond.js'
 export type { ErrorResponse } from './respond.js'
 export { requireScopes, requireAnyScope, requireClaims, noTokenChallenge } from './guards.js'
 export { requireStepUp } from './step-up.js'

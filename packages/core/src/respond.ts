@@ -1,4 +1,5 @@
 import { TokenError, UnavailableError } from './errors.js'
+import type { RequestLike } from './request.js'
 
 /** What an adapter sends for a refused request: the same status, headers and body on every framework. */
 export interface ErrorResponse {
@@ -18,4 +19,19 @@ export function toErrorResponse(error: TokenError): ErrorResponse {
 export function asTokenError(error: unknown): TokenError {
   if (error instanceof TokenError) return error
   return new UnavailableError({ reason: 'internal_error', cause: error })
+}
+
+const successHeaders = new WeakMap<RequestLike, Record<string, string>>()
+
+/** Adds headers to the response of an accepted request (kept per request, never on a shared object). */
+export function addResponseHeaders(request: RequestLike, headers: Record<string, string>): void {
+  successHeaders.set(request, { ...successHeaders.get(request), ...headers })
+}
+
+/**
+ * Headers an adapter sets on the response once `request` is accepted: a fresh `DPoP-Nonce` with
+ * `Cache-Control: no-store` when the proof's nonce is aging (RFC 9449 §8.2); undefined otherwise.
+ */
+export function responseHeaders(request: RequestLike): Record<string, string> | undefined {
+  return successHeaders.get(request)
 }

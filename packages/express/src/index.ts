@@ -9,6 +9,7 @@ import {
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
+  responseHeaders,
   toErrorResponse,
   type AuthContext,
   type ChallengeContext,
@@ -63,8 +64,12 @@ export function requireToken(
     req[ERROR_MODE] = errors
     // A guard after an optional route that let the request through names this validator's realm.
     req[NO_TOKEN] = noToken
-    authenticate(fromNodeRequest(req, { url: req.originalUrl, body: req.body })).then(
+    const request = fromNodeRequest(req, { url: req.originalUrl, body: req.body })
+    authenticate(request).then(
       (auth) => {
+        // A fresh DPoP-Nonce (RFC 9449 §8.2) and its Cache-Control, when core has one for this request.
+        const headers = responseHeaders(request)
+        if (headers !== undefined) res.set(headers)
         req.auth = auth
         next()
       },

@@ -10,6 +10,7 @@ import {
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
+  responseHeaders,
   toErrorResponse,
   type AuthContext,
   type ChallengeContext,
@@ -78,7 +79,11 @@ export function requireToken(
     request[NO_TOKEN] = noToken
     try {
       // The body is parsed only from `preValidation` on: a form-body token needs the hook there.
-      const auth = await authenticate(fromNodeRequest(request.raw, { url: request.url, body: request.body }))
+      const requestLike = fromNodeRequest(request.raw, { url: request.url, body: request.body })
+      const auth = await authenticate(requestLike)
+      // A fresh DPoP-Nonce (RFC 9449 §8.2) and its Cache-Control, when core has one for this request.
+      const headers = responseHeaders(requestLike)
+      if (headers !== undefined) reply.headers(headers)
       request.auth = auth ?? null
     } catch (error) {
       return fail(request, reply, error)

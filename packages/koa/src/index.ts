@@ -9,6 +9,7 @@ import {
   requireClaims as claimsGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
+  responseHeaders,
   toErrorResponse,
   type AuthContext,
   type ChallengeContext,
@@ -72,7 +73,11 @@ export function requireToken<C extends TokenClaims = TokenClaims>(
     try {
       // The body is set by a body parser (@koa/bodyparser, koa-body) that runs before this middleware.
       const body = (ctx.request as { body?: unknown }).body
-      auth = await authenticate(fromNodeRequest(ctx.req, { url: ctx.originalUrl, body }))
+      const request = fromNodeRequest(ctx.req, { url: ctx.originalUrl, body })
+      auth = await authenticate(request)
+      // A fresh DPoP-Nonce (RFC 9449 §8.2) and its Cache-Control, when core has one for this request.
+      const headers = responseHeaders(request)
+      if (headers !== undefined) ctx.set(headers)
     } catch (error) {
       return fail(ctx, error)
     }

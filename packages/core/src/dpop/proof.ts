@@ -21,6 +21,8 @@ export interface ProofCheck {
   nonce: NonceSource | undefined
   /** Records a proof's `jti`; false when it was seen before (replay). Shared across a fleet by the store. */
   remember: (key: string, ttlMs: number) => Promise<boolean>
+  /** Headers for the response to an accepted request (a fresh `DPoP-Nonce`, RFC 9449 §8.2). */
+  respond?: (headers: Record<string, string>) => void
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']
@@ -60,8 +62,8 @@ export async function verifyDpopProof(check: ProofCheck): Promise<string> {
   }
   // §4.3 point 11: the proof is bound to this access token.
   if (ath !== createHash('sha256').update(check.accessToken).digest('base64url')) throw invalid()
-  if (check.nonce !== undefined && !check.nonce.isValid(payload.nonce))
-    throw new UseDpopNonceError(check.nonce.issue())
+  const nonceAge = check.nonce?.ageOf(payload.nonce)
+  if (check.nonce !== undefined && nonceAge === undefined) throw new UseDpopNonceError(check.nonce.issue())
 
   const thumbprint = await calculateJwkThumbprint(jwk as JWK, 'sha256')
   let fresh: boolean
@@ -75,6 +77,9 @@ export async function verifyDpopProof(check: ProofCheck): Promise<string> {
     throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2, cause: error })
   }
   if (!fresh) throw new InvalidDpopProofError({ reason: 'dpop_replay' })
+  // §8.2: an aging nonce is replaced on the success response; never cached, like every nonce answer.
+  if (check.nonce !== undefined && nonceAge !== undefined && check.nonce.isAging(nonceAge))
+    check.respond?.({ 'DPoP-Nonce': check.nonce.issue(), 'Cache-Control': 'no-store' })
   return thumbprint
 }
 
