@@ -167,6 +167,29 @@ describe.each(HARNESSES)('$name: DPoP details', (harness) => {
     await Promise.all(validators.map((validator) => validator.close()))
   })
 
+  describe('the DPoP scheme takes 1*SP like Bearer (RFC 9449 §7.1, RFC 6750 §2.1)', () => {
+    it.each([
+      ['two spaces', '  ', 200],
+      ['eight spaces', '        ', 200],
+      ['a tab', '\t', 400],
+      ['a space and a tab', ' \t', 400],
+      ['a comma', ',', 400],
+    ])('%s after DPoP', async (_name, separator, status) => {
+      const token = tokenOf(es256)
+      const answer = await attack(app.url, '/jwt', {
+        headers: [
+          ['Authorization', `DPoP${separator}${token}`],
+          ['DPoP', proof(es256, token)],
+        ],
+      })
+      expect(answer.status).toBe(status)
+      if (status === 400) {
+        const { scheme, params } = parseChallenge(String(answer.headers['www-authenticate']))
+        expect([scheme, params.error]).toEqual(['DPoP', 'invalid_request'])
+      }
+    })
+  })
+
   describe('fully-specified algorithms (RFC 9864)', () => {
     it.each([
       ['Ed25519 (fully specified)', ed25519],
