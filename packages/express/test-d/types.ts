@@ -1,6 +1,12 @@
 // Compile-time checks of the public types: `tsc -p test-d` fails if any line stops holding.
 import express from 'express'
-import { createValidator, requireScopes, requireToken, type AuthContext } from '@tokenguard/express'
+import {
+  createValidator,
+  guardsFor,
+  requireScopes,
+  requireToken,
+  type AuthContext,
+} from '@tokenguard/express'
 
 const tokens = createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
 const app = express()
@@ -33,3 +39,15 @@ createValidator({
   // @ts-expect-error introspection needs clientId and clientSecret
   introspection: { endpoint: 'https://i.test/x' },
 })
+
+// Guards bound to a validator take the same arguments as the free ones.
+const bound = guardsFor(tokens)
+app.get(
+  '/reports',
+  bound.requireScopes('reports:read'),
+  bound.requireClaims((claims) => claims.sub === 'a'),
+)
+// @ts-expect-error scopes are strings
+bound.requireScopes(1)
+// @ts-expect-error guardsFor takes a validator, not its options
+guardsFor({ issuer: 'https://i.test/', audience: 'api' })

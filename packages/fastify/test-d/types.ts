@@ -2,6 +2,7 @@
 import Fastify from 'fastify'
 import tokenguard, {
   createValidator,
+  guardsFor,
   requireScopes,
   requireToken,
   tokenguard as named,
@@ -64,5 +65,11 @@ async function main() {
   requireToken(tokens, { sensitive: 'yes' })
   // @ts-expect-error a claims check returns a boolean
   app.requireClaims((claims) => claims.sub)
+  // Guards bound to a validator take the same arguments as the plugin's.
+  const bound = guardsFor(tokens)
+  const reportsHook: TokenHook = bound.requireScopes('reports:read')
+  void reportsHook
+  // @ts-expect-error scopes are strings
+  bound.requireScopes(1)
 }
 void main

@@ -3,6 +3,7 @@ import Koa from 'koa'
 import Router from '@koa/router'
 import {
   createValidator,
+  guardsFor,
   requireAnyScope,
   requireClaims,
   requireScopes,
@@ -66,3 +67,9 @@ requireToken({ audience: 'api', jwt: { algorithms: ['RS256'] } })
 requireToken(tokens, { cacheMaxAge: '10' })
 // @ts-expect-error a claims check returns a boolean
 requireClaims((claims) => claims.sub)
+
+// Guards bound to a validator take the same arguments as the free ones.
+const bound = guardsFor(tokens)
+new Koa().use(bound.requireScopes('reports:read')).use(bound.requireAnyScope('a', 'b'))
+// @ts-expect-error a claims check returns a boolean
+bound.requireClaims((claims) => claims.sub)
