@@ -1,6 +1,6 @@
 import type { JWSHeaderParameters } from 'jose'
 import { buildAuthContext } from '../auth-context.js'
-import { InvalidTokenError, TokenError, type RejectReason } from '../errors.js'
+import { InvalidTokenError, TokenError, UnavailableError, type RejectReason } from '../errors.js'
 import type { EventListener } from '../events.js'
 import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
@@ -152,7 +152,7 @@ const CLAIM_REASONS: Record<string, RejectReason> = {
   exp: 'expired',
 }
 
-/** Maps whatever verification threw to an `invalid_token`; our own errors (503s) pass through. */
+/** Maps what key selection threw: jose's verdicts to `invalid_token`; our own errors (503s) pass through. */
 function toTokenError(error: unknown): TokenError {
   if (error instanceof TokenError) return error
   const { code, claim, reason } = (error ?? {}) as { code?: string; claim?: string; reason?: string }
@@ -161,9 +161,12 @@ function toTokenError(error: unknown): TokenError {
     if (reason !== 'check_failed') return new InvalidTokenError({ reason: 'invalid_claim' })
     return new InvalidTokenError({ reason: CLAIM_REASONS[claim ?? ''] ?? 'invalid_claim' })
   }
-  // A key of the wrong type for the header's `alg` surfaces from WebCrypto as a TypeError.
-  const mapped = code === undefined ? 'bad_signature' : (JOSE_REASONS[code] ?? 'malformed_token')
-  return new InvalidTokenError({ reason: mapped, cause: error })
+  // Only jose's own verdicts (an `ERR_…` code) say the token is bad; any other throw is a fault on
+  // our side, answered 503 `internal_error` rather than blamed on the token as a bad signature.
+  if (typeof code !== 'string' || !code.startsWith('ERR_')) {
+    return new UnavailableError({ reason: 'internal_error', cause: error })
+  }
+  return new InvalidTokenError({ reason: JOSE_REASONS[code] ?? 'malformed_token', cause: error })
 }
 
 /** `typ` compares case-insensitively, with an optional `application/` prefix (RFC 7515 §4.1.9). */
