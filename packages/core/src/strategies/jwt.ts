@@ -73,8 +73,15 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     return hit ?? verifyFresh(token, cacheKey)
   }
 
-  /** Full verification of a token the cache did not hold. */
-  async function verifyFresh(token: string, cacheKey: string): Promise<VerifiedJwt> {
+  /**
+   * Full verification of a token the cache did not hold. `checkTime: false` (revocation: an
+   * expired token may be revoked) skips the time claims and leaves the cache alone.
+   */
+  async function verifyFresh(
+    token: string,
+    cacheKey: string,
+    { checkTime = true }: { checkTime?: boolean } = {},
+  ): Promise<VerifiedJwt> {
     const nowMs = deps.now()
     const nowSeconds = nowMs / 1000
 
@@ -112,9 +119,9 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
       if (claims[name] === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
     }
     checkClaimTypes(claims)
-    checkTimeClaims(claims, nowSeconds, timeRules)
+    if (checkTime) checkTimeClaims(claims, nowSeconds, timeRules)
     const context = buildAuthContext('jwt', token, claims, deps.scopeClaim)
-    cache.set(cacheKey, context, nowMs)
+    if (checkTime) cache.set(cacheKey, context, nowMs)
     return { context, cached: false }
   }
 
