@@ -35,9 +35,11 @@ describe('buildAuthContext', () => {
       scope: 'a b',
       cnf: { jkt: 'thumb' },
     }
-    expect(buildAuthContext('jwt', 'tok', claims, undefined)).toEqual({
+    const context = buildAuthContext('jwt', 'tok', claims, undefined)
+    expect(context.token).toBe('tok')
+    expect(JSON.stringify(context)).not.toContain('tok')
+    expect(context).toEqual({
       strategy: 'jwt',
-      token: 'tok',
       claims,
       scopes: ['a', 'b'],
       subject: 's',

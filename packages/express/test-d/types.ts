@@ -1,6 +1,12 @@
 // Compile-time checks of the public types: `tsc -p test-d` fails if any line stops holding.
 import express from 'express'
-import { createValidator, requireScopes, requireToken, type AuthContext } from '@tokenguard/express'
+import {
+  createValidator,
+  requireScopes,
+  requireToken,
+  type AuthContext,
+  type TokenClaims,
+} from '@tokenguard/express'
 
 const tokens = createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
 const app = express()
@@ -11,11 +17,25 @@ app.get(
   requireScopes('items:read'),
   (req, res) => {
     const auth: AuthContext | undefined = req.auth
-    const scopes: string[] | undefined = req.auth?.scopes
+    const scopes: readonly string[] | undefined = req.auth?.scopes
     const strategy: 'jwt' | 'opaque' | undefined = req.auth?.strategy
     // @ts-expect-error the context is read-only information, not a string
     const wrong: string = req.auth
-    res.json({ auth, scopes, strategy, wrong })
+    // The context is read-only all the way down, as the runtime enforces (it is deeply frozen).
+    type Realm = { realm_access: { roles: string[] } }
+    const typed = req.auth as AuthContext<TokenClaims & Realm> | undefined
+    // @ts-expect-error nested claims are read-only: no handler changes them for the next request
+    typed?.claims.realm_access.roles.push('admin')
+    // @ts-expect-error nested claims are read-only
+    if (typed) typed.claims.realm_access.roles[0] = 'admin'
+    // @ts-expect-error claims are read-only
+    if (typed) typed.claims.sub = 'mallory'
+    // @ts-expect-error scopes are read-only
+    typed?.scopes.push('admin')
+    // @ts-expect-error context fields are read-only
+    if (typed) typed.subject = 'mallory'
+    const roles: readonly string[] | undefined = typed?.claims.realm_access.roles
+    res.json({ auth, scopes, strategy, wrong, roles })
   },
 )
 
