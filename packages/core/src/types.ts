@@ -24,11 +24,16 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
 /** How a route validates its tokens. */
 export type Strategy = 'jwt' | 'opaque' | 'hybrid'
 
-/** A proof-of-possession binding carried by the token (`cnf`, RFC 7800). */
+/** A proof-of-possession binding carried by the token (`cnf`, RFC 7800); every method present is enforced. */
 export interface TokenBinding {
-  /** `dpop` for `cnf.jkt` (RFC 9449), `mtls` for `cnf["x5t#S256"]` (RFC 8705). */
+  /** `dpop` when the token carries `cnf.jkt` (RFC 9449), else `mtls` for `cnf["x5t#S256"]` (RFC 8705). */
   readonly type: 'dpop' | 'mtls'
+  /** The thumbprint of that binding: `jkt`, else `x5t#S256`. */
   readonly thumbprint: string
+  /** `cnf.jkt`: every request needs a DPoP proof by the key with this thumbprint. */
+  readonly jkt: string | undefined
+  /** `cnf["x5t#S256"]`: every request needs the client certificate with this SHA-256 thumbprint. */
+  readonly x5tS256: string | undefined
 }
 
 /**
