@@ -1,5 +1,13 @@
-import { createValidator, protectedResourceMetadata, type ValidatorOptions } from '@tokenguard/core'
-import { AUDIENCE, ISSUER } from '@tokenguard/conformance'
+import {
+  createValidator,
+  protectedResourceMetadata,
+  type TokenEvent,
+  type Validator,
+  type ValidatorOptions,
+} from '@tokenguard/core'
+import { AUDIENCE, ISSUER, REALM, type RunningApp } from '@tokenguard/conformance'
+import { HARNESSES, UNAVAILABLE, attack, bearer, expectRefused } from './src/attack'
+import { genuine, rsaKey } from './src/forge'
 
 // Configuration is checked when the validator is built: a setting that could only ever refuse every
 // token, or that reaches keys and verdicts in the clear, is a TypeError naming the option, never a
@@ -8,6 +16,7 @@ const jwks = { keys: [] }
 const base: ValidatorOptions = { issuer: ISSUER, audience: AUDIENCE, jwt: { algorithms: ['RS256'], jwks } }
 const build = (extra: Partial<ValidatorOptions>) => () => createValidator({ ...base, ...extra })
 const secret = (bytes: number) => 'k'.repeat(bytes)
+const rsa = rsaKey('rsa-main')
 
 describe('issuer URLs', () => {
   it.each([
@@ -115,5 +124,45 @@ describe('HMAC secrets (RFC 7518 §3.2: at least the hash output)', () => {
   it('the longest hash in the list decides', () => {
     expect(build({ jwt: { algorithms: ['HS256', 'HS512'], secret: secret(48) } })).toThrow(/at least 64/)
     expect(build({ jwt: { algorithms: ['HS256', 'HS384'], secret: secret(48) } })).not.toThrow()
+  })
+})
+
+describe.each(HARNESSES)('$name: a fault while verifying is ours, not the token’s', (harness) => {
+  let app: RunningApp
+  let validator: Validator
+  const events: TokenEvent[] = []
+  let broken = false
+  beforeAll(async () => {
+    validator = createValidator({
+      ...base,
+      realm: REALM,
+      jwt: { algorithms: ['RS256'], jwks: { keys: [rsa.jwk] as never[] } },
+      onEvent: (event) => events.push(event),
+      // The clock is read during verification; a throwing clock stands for any unexpected fault.
+      now: () => {
+        if (broken) throw new TypeError("Cannot read properties of undefined (reading 'exp')")
+        return Date.now()
+      },
+    })
+    app = await harness.start(validator, [{ path: '/jwt', method: 'GET', route: { strategy: 'jwt' } }])
+  })
+  afterAll(async () => {
+    await app?.close()
+    await validator?.close()
+  })
+
+  it('is 503 with Retry-After and a rejected event with reason internal_error, never a 401', async () => {
+    const token = genuine(rsa, 'RS256')
+    expect((await attack(app.url, '/jwt', { headers: bearer(token) })).status).toBe(200)
+    broken = true
+    events.length = 0
+    try {
+      expectRefused(await attack(app.url, '/jwt', { headers: bearer(token) }), UNAVAILABLE, token)
+    } finally {
+      broken = false
+    }
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'rejected', reason: 'internal_error', status: 503 }),
+    )
   })
 })
