@@ -175,6 +175,31 @@ describe('auth contexts are deeply immutable on every strategy and cache tier', 
     }
   })
 
+  it.each<[string, 'jwt' | 'opaque']>([
+    ['a JWT', 'jwt'],
+    ['an introspection answer', 'opaque'],
+  ])(
+    '%s nested past 64 levels is refused (401), not frozen half-way or answered 503',
+    async (_name, kind) => {
+      const deep = JSON.parse(`${'['.repeat(80)}${']'.repeat(80)}`) as unknown
+      const v = validator()
+      let token: string
+      if (kind === 'jwt') {
+        token = genuine(rsa, 'RS256', {}, { deep })
+      } else {
+        token = opaqueToken()
+        as.activate(token, { iss: ISSUER, aud: AUDIENCE, sub: 'bob', exp: nowSeconds() + 600, deep })
+      }
+      for (let i = 0; i < 2; i++) {
+        await expect(v.verify(token, { strategy: kind })).rejects.toMatchObject({
+          status: 401,
+          code: 'invalid_token',
+          reason: 'invalid_claim',
+        })
+      }
+    },
+  )
+
   it('a hit hands out the one context frozen when the entry was cached (no copy per hit)', async () => {
     const v = validator()
     const token = jwtToken()
