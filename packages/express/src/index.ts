@@ -10,6 +10,7 @@ import {
   requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
+  type DeepReadonly,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -79,7 +80,7 @@ export function requireAnyScope(...scopes: string[]): RequestHandler {
 
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
-  check: (claims: C, auth: AuthContext<C>) => boolean,
+  check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): RequestHandler {
   return guard(claimsGuard(check))
 }

@@ -2,6 +2,7 @@
 import express from 'express'
 import {
   createValidator,
+  requireClaims,
   requireScopes,
   requireToken,
   type AuthContext,
@@ -52,4 +53,9 @@ createValidator({
   audience: 'api',
   // @ts-expect-error introspection needs clientId and clientSecret
   introspection: { endpoint: 'https://i.test/x' },
+})
+requireClaims((claims) => {
+  // @ts-expect-error a claims check sees read-only claims (they are frozen)
+  claims.sub = 'mallory'
+  return true
 })

@@ -11,6 +11,7 @@ import {
   requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
+  type DeepReadonly,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -91,7 +92,7 @@ export function requireAnyScope(...scopes: string[]): TokenHook {
 
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
-  check: (claims: C, auth: AuthContext<C>) => boolean,
+  check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): TokenHook {
   return guard(claimsGuard(check))
 }

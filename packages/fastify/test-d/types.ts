@@ -79,5 +79,10 @@ async function main() {
   requireToken(tokens, { sensitive: 'yes' })
   // @ts-expect-error a claims check returns a boolean
   app.requireClaims((claims) => claims.sub)
+  app.requireClaims((claims) => {
+    // @ts-expect-error a claims check sees read-only claims (they are frozen)
+    claims.sub = 'mallory'
+    return true
+  })
 }
 void main

@@ -10,6 +10,7 @@ import {
   requireStepUp as stepUpGuard,
   toErrorResponse,
   type AuthContext,
+  type DeepReadonly,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -85,7 +86,7 @@ export function requireAnyScope(...scopes: string[]): TokenMiddleware {
 
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
-  check: (claims: C, auth: AuthContext<C>) => boolean,
+  check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): TokenMiddleware<C> {
   return guard(claimsGuard(check))
 }

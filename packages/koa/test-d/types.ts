@@ -81,3 +81,8 @@ requireToken({ audience: 'api', jwt: { algorithms: ['RS256'] } })
 requireToken(tokens, { cacheMaxAge: '10' })
 // @ts-expect-error a claims check returns a boolean
 requireClaims((claims) => claims.sub)
+requireClaims((claims) => {
+  // @ts-expect-error a claims check sees read-only claims (they are frozen)
+  claims.sub = 'mallory'
+  return true
+})
