@@ -278,12 +278,28 @@ const shapeCases: Case[] = [
       ),
     INVALID_TOKEN,
   ],
+  // Claims are deeply frozen (shared by every cache hit); nesting past 64 levels is refused rather
+  // than frozen, since a handler serialising thousands of frozen levels would overflow the stack.
   [
-    'deeply nested custom claim (2500 levels), genuinely signed',
+    'deeply nested custom claim (2500 levels), genuinely signed: refused, never a 500',
     'rs',
     '/jwt',
     () => rsGood({}, nested(2500)),
+    INVALID_TOKEN,
+  ],
+  [
+    'nested custom claim at the bound (64 levels), genuinely signed',
+    'rs',
+    '/jwt',
+    () => rsGood({}, nested(64)),
     200,
+  ],
+  [
+    'nested custom claim past the bound (65 levels), genuinely signed',
+    'rs',
+    '/jwt',
+    () => rsGood({}, nested(65)),
+    INVALID_TOKEN,
   ],
 ]
 

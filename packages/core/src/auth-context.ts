@@ -1,18 +1,25 @@
+import { deepFreeze } from './deep-freeze.js'
 import { parseScopes } from './scopes.js'
-import type { AuthContext, TokenBinding, TokenClaims } from './types.js'
+import { readBinding } from './binding-claim.js'
+import type { AuthContext, TokenClaims } from './types.js'
 
-/** Builds the context a handler sees, the same way for both strategies. */
+/**
+ * Builds the context a handler sees, the same way for every strategy, deeply frozen: one context
+ * (and its claims) is shared by every request that hits a cache, so none may change it for the
+ * next. `token` is there for the handler but not enumerable: `JSON.stringify(auth)`,
+ * `res.json(req.auth)` and spreads never carry the raw bearer token.
+ */
 export function buildAuthContext<C extends TokenClaims>(
   strategy: 'jwt' | 'opaque',
   token: string,
   claims: C,
   scopeClaim: string | undefined,
 ): AuthContext<C> {
-  return {
+  deepFreeze(claims)
+  const context = {
     strategy,
-    token,
     claims,
-    scopes: parseScopes(claims, scopeClaim),
+    scopes: Object.freeze(parseScopes(claims, scopeClaim)),
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     clientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
     issuer: typeof claims.iss === 'string' ? claims.iss : undefined,
@@ -20,14 +27,6 @@ export function buildAuthContext<C extends TokenClaims>(
     jti: typeof claims.jti === 'string' ? claims.jti : undefined,
     binding: readBinding(claims),
   }
-}
-
-/** `cnf` (RFC 7800): `jkt` binds to a DPoP key (RFC 9449 §6), `x5t#S256` to a client certificate (RFC 8705 §3.1). */
-function readBinding(claims: TokenClaims): TokenBinding | undefined {
-  const cnf = claims.cnf
-  if (cnf === null || typeof cnf !== 'object') return undefined
-  const { jkt, 'x5t#S256': x5t } = cnf as Record<string, unknown>
-  if (typeof jkt === 'string') return { type: 'dpop', thumbprint: jkt }
-  if (typeof x5t === 'string') return { type: 'mtls', thumbprint: x5t }
-  return undefined
+  Object.defineProperty(context, 'token', { value: token, enumerable: false })
+  return Object.freeze(context) as unknown as AuthContext<C>
 }

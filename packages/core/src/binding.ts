@@ -13,8 +13,8 @@ import type { AuthContext } from './types.js'
 /**
  * Sender-constrained tokens: a token bound to a key (`cnf.jkt`, RFC 9449) must come with a DPoP
  * proof by that key, and one bound to a certificate (`cnf["x5t#S256"]`, RFC 8705) over a TLS
- * connection that presented it. Binding is checked on every route, sensitive or not: a stolen
- * bound token is useless anywhere.
+ * connection that presented it; a token bound both ways needs both. Binding is checked on every
+ * route, sensitive or not: a stolen bound token is useless anywhere.
  */
 export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
   const dpop = resolved.dpop
@@ -24,11 +24,7 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
       : createNonceSource(dpop.nonce.secret, dpop.nonce.lifetime * 1000, resolved.now)
   const clockTolerance = resolved.jwt?.clockTolerance ?? 5
 
-  async function checkDpop(request: RequestLike, token: string, context: AuthContext): Promise<void> {
-    if (context.binding?.type !== 'dpop') {
-      // §7.1: the DPoP scheme carries DPoP-bound tokens only.
-      throw new InvalidTokenError({ reason: 'binding_mismatch' })
-    }
+  async function checkDpop(request: RequestLike, token: string, jkt: string): Promise<void> {
     const proof = singleProof(request)
     const thumbprint = await verifyDpopProof({
       proof,
@@ -43,9 +39,7 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
       remember: (key, ttlMs) => store.addIfAbsent(key, ttlMs),
       respond: (headers) => addResponseHeaders(request, headers),
     })
-    if (!equal(thumbprint, context.binding.thumbprint)) {
-      throw new InvalidDpopProofError({ reason: 'binding_mismatch' })
-    }
+    if (!equal(thumbprint, jkt)) throw new InvalidDpopProofError({ reason: 'binding_mismatch' })
   }
 
   function checkCertificate(request: RequestLike, thumbprint: string): void {
@@ -57,23 +51,29 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
     if (!equal(actual, thumbprint)) throw new InvalidTokenError({ reason: 'binding_mismatch' })
   }
 
-  /** Undefined when there is nothing to wait for: no DPoP proof to check on this request. */
+  /**
+   * Every confirmation method the token carries is enforced: `jkt` and `x5t#S256` together need
+   * both the DPoP proof and the certificate. Undefined when there is nothing to wait for (no DPoP
+   * proof to check on this request).
+   */
   return function checkBinding(
     request: RequestLike,
     extracted: ExtractedToken,
     context: AuthContext,
   ): Promise<void> | undefined {
+    const jkt = context.binding?.jkt
+    const x5t = context.binding?.x5tS256
     if (extracted.scheme === 'dpop') {
-      return checkDpop(request, extracted.token, context).then(() => {
-        if (context.binding?.type === 'mtls') checkCertificate(request, context.binding.thumbprint)
-      })
-    } else if (context.binding?.type === 'dpop') {
-      // §7.2: a DPoP-bound token presented as a plain bearer token is refused.
-      throw new InvalidTokenError({ reason: 'binding_mismatch' })
-    } else if (dpop?.required) {
-      throw new InvalidTokenError({ reason: 'dpop_required' })
+      // §7.1: the DPoP scheme carries DPoP-bound tokens only.
+      if (jkt === undefined) throw new InvalidTokenError({ reason: 'binding_mismatch' })
+      // The certificate first: it is cheap, and a refused request should not spend the proof's jti.
+      if (x5t !== undefined) checkCertificate(request, x5t)
+      return checkDpop(request, extracted.token, jkt)
     }
-    if (context.binding?.type === 'mtls') checkCertificate(request, context.binding.thumbprint)
+    // §7.2: a DPoP-bound token presented as a plain bearer token is refused.
+    if (jkt !== undefined) throw new InvalidTokenError({ reason: 'binding_mismatch' })
+    if (dpop?.required) throw new InvalidTokenError({ reason: 'dpop_required' })
+    if (x5t !== undefined) checkCertificate(request, x5t)
     return undefined
   }
 }

@@ -52,6 +52,7 @@ export type RejectReason =
   | 'dpop_nonce'
   | 'dpop_required'
   | 'binding_mismatch'
+  | 'unsupported_binding'
   | 'insufficient_authentication'
 
 export interface TokenErrorInit {

@@ -6,7 +6,7 @@ import {
   type TokenError,
 } from './errors.js'
 import { missingScopes } from './scopes.js'
-import type { AuthContext, TokenClaims } from './types.js'
+import type { AuthContext, DeepReadonly, TokenClaims } from './types.js'
 
 /**
  * Route guards: pure checks over the auth context that throw a `TokenError`. Each adapter wraps
@@ -90,12 +90,12 @@ export function requireAnyScope(...scopes: string[]): Guard {
 
 /** A check of your own over the claims; `false` is a 401 `invalid_token` (reason `claims_check_failed`). */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
-  check: (claims: C, auth: AuthContext<C>) => boolean,
+  check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): Guard {
   if (typeof check !== 'function') throw new TypeError('requireClaims: pass a function (claims) => boolean')
   return (auth, noToken) => {
     requireAuth(auth, noToken)
-    if (check(auth.claims as C, auth as AuthContext<C>) !== true) {
+    if (check(auth.claims as DeepReadonly<C>, auth as AuthContext<C>) !== true) {
       throw withRealm(new InvalidTokenError({ reason: 'claims_check_failed' }), auth)
     }
   }

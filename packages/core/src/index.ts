@@ -1,7 +1,7 @@
 export { createValidator, isValidator } from './validator.js'
 export type { Validator, Authenticator } from './validator.js'
 export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } from './options.js'
-export type { AuthContext, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
+export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { RequestLike } from './request.js'
 export {
   TokenError,
@@ -30,7 +30,7 @@ export { parseScopes } from './scopes.js'
 export type { TokenEvent, EventListener } from './events.js'
 export { MemoryStore } from './store/memory-store.js'
 export { tokenFingerprint } from './denylist/fingerprint.js'
-export type { RevokeTarget, RevokeSubjectOptions } from './denylist/revocation.js'
+export type { RevokeById, RevokeTarget, RevokeSubjectOptions } from './denylist/revocation.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { entryId } from './store/store.js'
 export type { Store, DenylistEntry, DenylistFeedHandlers, StoreStatus } from './store/store.js'

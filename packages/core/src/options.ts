@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
 import type { Store } from './store/store.js'
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop/algorithms.js'
+import { checkEndpoint, checkIssuer, checkResourceUrl, checkUrl } from './url-rules.js'
 
 /** Options of the JWT strategy (RFC 9068 access tokens, RFC 8725 practices). */
 export interface JwtOptions {
@@ -81,8 +82,16 @@ export interface DpopOptions {
 }
 
 export interface ValidatorOptions {
-  /** Trusted issuer, or an allowlist of them. A token's `iss` only selects among these. */
+  /**
+   * Trusted issuer, or an allowlist of them. A token's `iss` only selects among these. Each is an
+   * https URL without query, fragment or userinfo (RFC 8414 §2); http only for loopback hosts.
+   */
   issuer: string | readonly string[]
+  /**
+   * Accept http issuer, key set and introspection URLs on hosts other than loopback ones: their
+   * answers (keys, verdicts) can then be forged by anyone on the path. Default false.
+   */
+  allowInsecureIssuer?: boolean
   /** This API's identifier(s); a token must be meant for one of them. */
   audience: string | readonly string[]
   /** `realm` of the `WWW-Authenticate` challenge. Default: the first audience. */
@@ -105,6 +114,8 @@ export interface ValidatorOptions {
     fallbackToStore?: boolean
     /** How long a revocation is kept when the token's expiry is unknown (opaque tokens, subjects), in seconds. Default 86400. */
     revocationTtl?: number
+    /** Longest a `revoke({ jti, iss, exp })` entry is kept, in seconds: a later `exp` is capped to now + this. Default 604800 (7 days). */
+    maxRevocationLifetime?: number
   }
   /** DPoP (RFC 9449): sender-constrained tokens presented with the `DPoP` scheme and a proof. */
   dpop?: DpopOptions
@@ -113,7 +124,7 @@ export interface ValidatorOptions {
     /** A header set by a TLS terminator you run, carrying the client certificate (RFC 9440 `Client-Cert`, or URL-encoded PEM). */
     certificateHeader?: string
   }
-  /** URL of this resource's metadata (RFC 9728), named in every challenge as `resource_metadata`. */
+  /** URL of this resource's metadata (RFC 9728 §3), named in every challenge as `resource_metadata`: https, no fragment. */
   resourceMetadata?: string
   /** Claim holding scopes (`permissions`, …); default `scope`, then `scp`. */
   scopeClaim?: string
@@ -188,7 +199,12 @@ export interface ResolvedOptions {
   mtls: { certificateHeader: string | undefined }
   resourceMetadata: string | undefined
   store: Store | undefined
-  denylist: { maxStaleness: number; fallbackToStore: boolean; revocationTtl: number }
+  denylist: {
+    maxStaleness: number
+    fallbackToStore: boolean
+    revocationTtl: number
+    maxRevocationLifetime: number
+  }
   issuers: string[]
   audiences: string[]
   realm: string
@@ -207,7 +223,8 @@ export interface ResolvedOptions {
 export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     throw new TypeError('createValidator: options must be an object')
-  const issuers = stringList(options.issuer, 'issuer').map((issuer) => checkUrl(issuer, 'issuer'))
+  const allowInsecure = optionalBoolean(options.allowInsecureIssuer, 'allowInsecureIssuer') ?? false
+  const issuers = stringList(options.issuer, 'issuer').map((issuer) => checkIssuer(issuer, allowInsecure))
   const audiences = stringList(options.audience, 'audience')
   if (options.jwt === undefined && options.introspection === undefined) {
     throw new TypeError('createValidator: give `jwt`, `introspection`, or both')
@@ -216,9 +233,11 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     issuers,
     audiences,
     realm: optionalString(options.realm, 'realm') ?? audiences[0]!,
-    jwt: options.jwt === undefined ? undefined : resolveJwt(options.jwt),
+    jwt: options.jwt === undefined ? undefined : resolveJwt(options.jwt, allowInsecure),
     introspection:
-      options.introspection === undefined ? undefined : resolveIntrospection(options.introspection, issuers),
+      options.introspection === undefined
+        ? undefined
+        : resolveIntrospection(options.introspection, issuers, allowInsecure),
     allowBodyToken: optionalBoolean(options.allowBodyToken, 'allowBodyToken') ?? false,
     allowQueryToken: optionalBoolean(options.allowQueryToken, 'allowQueryToken') ?? false,
     maxTokenLength: positiveNumber(options.maxTokenLength, 'maxTokenLength', 8192, true),
@@ -234,12 +253,18 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     resourceMetadata:
       options.resourceMetadata === undefined
         ? undefined
-        : checkUrl(options.resourceMetadata, 'resourceMetadata'),
+        : checkResourceUrl(options.resourceMetadata, 'resourceMetadata', allowInsecure),
     denylist: {
       maxStaleness: positiveNumber(options.denylist?.maxStaleness, 'denylist.maxStaleness', 5) * 1000,
       fallbackToStore:
         optionalBoolean(options.denylist?.fallbackToStore, 'denylist.fallbackToStore') ?? false,
       revocationTtl: positiveNumber(options.denylist?.revocationTtl, 'denylist.revocationTtl', 86_400, true),
+      maxRevocationLifetime: positiveNumber(
+        options.denylist?.maxRevocationLifetime,
+        'denylist.maxRevocationLifetime',
+        604_800,
+        true,
+      ),
     },
     onEvent: optionalFunction(options.onEvent, 'onEvent') as EventListener | undefined,
     now: (optionalFunction(options.now, 'now') as (() => number) | undefined) ?? Date.now,
@@ -247,7 +272,7 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
   }
 }
 
-function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
+function resolveJwt(jwt: JwtOptions, allowInsecure: boolean): ResolvedJwtOptions {
   if (jwt === null || typeof jwt !== 'object') throw new TypeError('createValidator: `jwt` must be an object')
   const algorithms = stringList(jwt.algorithms, 'jwt.algorithms')
   const symmetric = algorithms.filter((alg) => SYMMETRIC_ALGORITHMS.has(alg))
@@ -256,7 +281,8 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
       throw new TypeError(`createValidator: \`jwt.algorithms\` holds unsupported algorithm "${alg}"`)
     }
   }
-  const secret = jwt.secret === undefined ? undefined : secretBytes(jwt.secret)
+  const secret =
+    jwt.secret === undefined ? undefined : secretBytes(jwt.secret, 'jwt.secret', hmacKeyLength(symmetric))
   // RFC 8725 §3.1-3.2: a secret and public keys side by side is how key confusion starts.
   if (symmetric.length > 0 && symmetric.length !== algorithms.length) {
     throw new TypeError('createValidator: `jwt.algorithms` must not mix HS* with asymmetric algorithms')
@@ -287,7 +313,7 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
   }
   return {
     algorithms,
-    jwksUri: jwt.jwksUri === undefined ? undefined : checkUrl(jwt.jwksUri, 'jwt.jwksUri'),
+    jwksUri: jwt.jwksUri === undefined ? undefined : checkEndpoint(jwt.jwksUri, 'jwt.jwksUri', allowInsecure),
     jwks: jwt.jwks,
     secret,
     clockTolerance: positiveNumber(jwt.clockTolerance, 'jwt.clockTolerance', 5),
@@ -310,12 +336,15 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
 function resolveIntrospection(
   options: IntrospectionOptions,
   issuers: string[],
+  allowInsecure: boolean,
 ): ResolvedIntrospectionOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('createValidator: `introspection` must be an object')
   }
   const endpoint =
-    options.endpoint === undefined ? undefined : checkUrl(options.endpoint, 'introspection.endpoint')
+    options.endpoint === undefined
+      ? undefined
+      : checkEndpoint(options.endpoint, 'introspection.endpoint', allowInsecure)
   if (endpoint === undefined && issuers.length > 1) {
     throw new TypeError(
       'createValidator: `introspection.endpoint` is required when several issuers are trusted',
@@ -425,19 +454,6 @@ function stringList(value: unknown, name: string, allowEmpty = false): string[] 
   return [...(list as string[])]
 }
 
-function checkUrl(value: string, name: string): string {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new TypeError(`createValidator: \`${name}\` must be an absolute URL`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`createValidator: \`${name}\` must be an http(s) URL`)
-  }
-  return value
-}
-
 function requiredString(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new TypeError(`createValidator: \`${name}\` must be a non-empty string`)
@@ -482,11 +498,17 @@ export function positiveNumber(
   return value
 }
 
-function secretBytes(secret: string | Uint8Array, name = 'jwt.secret'): Uint8Array {
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output; the longest listed hash decides. */
+function hmacKeyLength(algorithms: readonly string[]): number {
+  return Math.max(32, ...algorithms.map((alg) => Number(alg.slice(2)) / 8))
+}
+
+function secretBytes(secret: string | Uint8Array, name: string, minimum = 32): Uint8Array {
   const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret
   if (!(bytes instanceof Uint8Array))
     throw new TypeError(`createValidator: \`${name}\` must be a string or Uint8Array`)
-  // RFC 7518 §3.2: an HMAC key at least as long as the hash output (32 bytes for HS256).
-  if (bytes.length < 32) throw new TypeError(`createValidator: \`${name}\` must be at least 32 bytes`)
+  if (bytes.length < minimum) {
+    throw new TypeError(`createValidator: \`${name}\` must be at least ${minimum} bytes`)
+  }
   return bytes
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop/algorithms.js'
 import type { DpopOptions } from './options.js'
+import { isLoopback } from './url-rules.js'
 
 export interface ResourceMetadataInput {
   /** The protected resource's identifier (its audience), an https URL. */
@@ -23,8 +24,15 @@ export interface ResourceMetadataInput {
  * so every challenge points clients at it.
  */
 export function protectedResourceMetadata(input: ResourceMetadataInput): Record<string, unknown> {
-  if (typeof input?.resource !== 'string' || !URL.canParse(input.resource)) {
+  const resource =
+    typeof input?.resource === 'string' && URL.canParse(input.resource) ? new URL(input.resource) : undefined
+  if (resource === undefined)
     throw new TypeError('protectedResourceMetadata: `resource` must be an absolute URL')
+  // RFC 9728 §1.2: the resource identifier is an https URL without a fragment (http on loopback for development).
+  const secure =
+    resource.protocol === 'https:' || (resource.protocol === 'http:' && isLoopback(resource.hostname))
+  if (!secure || input.resource.includes('#')) {
+    throw new TypeError('protectedResourceMetadata: `resource` must be an https URL without a fragment')
   }
   const document: Record<string, unknown> = {
     resource: input.resource,

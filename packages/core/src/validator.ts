@@ -1,4 +1,4 @@
-import { InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
+import { InvalidRequestError, InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
 import { checkTokenSyntax, extractToken, type ExtractOptions } from './extract.js'
 import { bindChallenge, bindNoTokenChallenge } from './guards.js'
@@ -8,6 +8,8 @@ import { createDenylist, type Denylist } from './denylist/denylist.js'
 import {
   entriesForSubject,
   entriesForToken,
+  entryForId,
+  revocationRequest,
   type RevokeSubjectOptions,
   type RevokeTarget,
 } from './denylist/revocation.js'
@@ -42,9 +44,21 @@ export interface Validator<C extends TokenClaims = TokenClaims> {
   /** Validates a bare token string. */
   verify(token: string, routeOptions?: RouteOptions): Promise<AuthContext<C>>
   /**
-   * Revokes a token (by its fingerprint and, for a JWT, its `jti`) or a JWT by `{ jti, iss, exp }`,
-   * on every instance sharing the store; sensitive routes refuse it once this resolves. The entry
-   * expires with the token. An opaque token is also dropped from every introspection cache.
+   * Revokes a token on every instance sharing the store; sensitive routes refuse it once this
+   * resolves. Takes the token as presented, the `AuthContext` of a request (logout:
+   * `tokens.revoke(req.auth)`), or a JWT's `{ jti, iss, exp }`. A token's claims count only once
+   * it verifies (signature and trusted issuer; an expired token may be revoked): then its
+   * fingerprint and `jti` are revoked until its `exp`. A token that does not verify (or an opaque
+   * one) is revoked by fingerprint for `denylist.revocationTtl`. `{ jti, iss, exp }` needs a trusted
+   * `iss` and lives at most `denylist.maxRevocationLifetime`. An opaque token is also dropped from
+   * every introspection cache. Rejects with a `TypeError` for any other argument, and with the
+   * `UnavailableError` when the key set cannot be loaded to verify the token (nothing is recorded).
+   *
+   * @example
+   * app.post('/logout', requireToken(tokens), async (req, res) => {
+   *   await tokens.revoke(req.auth)
+   *   res.status(204).end()
+   * })
    */
   revoke(target: RevokeTarget): Promise<void>
   /** Refuses, on sensitive routes, every token of `sub` issued before `issuedBefore` (default now). */
@@ -137,7 +151,26 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     issuers: resolved.issuers,
     nowSeconds: resolved.now() / 1000,
     revocationTtl: resolved.denylist.revocationTtl,
+    maxRevocationLifetime: resolved.denylist.maxRevocationLifetime,
   })
+
+  /**
+   * The claims of a token that verifies through the JWT strategy's own path (key set, algorithms,
+   * issuer allowlist, audience, `typ`), time claims aside; undefined for any token that does not.
+   * An outage (the key set cannot be loaded) rejects: a revocation is never silently weaker.
+   */
+  async function verifiedForRevocation(token: string): Promise<TokenClaims | undefined> {
+    if (jwtStrategy === undefined || token.length > resolved.maxTokenLength || !hasTwoDots(token))
+      return undefined
+    try {
+      checkTokenSyntax(token)
+      if (classifyToken(token) !== 'jws') return undefined
+      return (await jwtStrategy.verifyFresh(token, '', { checkTime: false })).context.claims
+    } catch (error) {
+      if (error instanceof InvalidTokenError || error instanceof InvalidRequestError) return undefined
+      throw error
+    }
+  }
 
   async function verifyToken(
     token: string,
@@ -233,7 +266,11 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
       return (await authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }))!
     },
     async revoke(target) {
-      const entries = entriesForToken(target, revocationContext())
+      const request = revocationRequest(target)
+      const entries =
+        'id' in request
+          ? [entryForId(request.id, revocationContext())]
+          : entriesForToken(request.token, await verifiedForRevocation(request.token), revocationContext())
       await useDenylist().add(entries)
     },
     async revokeSubject(subject, options = {}) {

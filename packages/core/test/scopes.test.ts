@@ -35,9 +35,11 @@ describe('buildAuthContext', () => {
       scope: 'a b',
       cnf: { jkt: 'thumb' },
     }
-    expect(buildAuthContext('jwt', 'tok', claims, undefined)).toEqual({
+    const context = buildAuthContext('jwt', 'tok', claims, undefined)
+    expect(context.token).toBe('tok')
+    expect(JSON.stringify(context)).not.toContain('tok')
+    expect(context).toEqual({
       strategy: 'jwt',
-      token: 'tok',
       claims,
       scopes: ['a', 'b'],
       subject: 's',
@@ -45,13 +47,33 @@ describe('buildAuthContext', () => {
       issuer: 'https://i/',
       expiresAt: 10,
       jti: 'j',
-      binding: { type: 'dpop', thumbprint: 'thumb' },
+      binding: { type: 'dpop', thumbprint: 'thumb', jkt: 'thumb', x5tS256: undefined },
     })
   })
-  it('reads an mTLS binding and ignores ill-typed claims', () => {
+  it('reads an mTLS binding, both bindings at once, and ignores ill-typed registered claims', () => {
     const context = buildAuthContext('opaque', 't', { sub: 1, cnf: { 'x5t#S256': 'x' } } as never, undefined)
-    expect(context.binding).toEqual({ type: 'mtls', thumbprint: 'x' })
+    expect(context.binding).toEqual({ type: 'mtls', thumbprint: 'x', jkt: undefined, x5tS256: 'x' })
     expect(context.subject).toBeUndefined()
-    expect(buildAuthContext('opaque', 't', { cnf: 'no' }, undefined).binding).toBeUndefined()
+    const both = buildAuthContext('jwt', 't', { cnf: { jkt: 'k', 'x5t#S256': 'x' } }, undefined)
+    expect(both.binding).toEqual({ type: 'dpop', thumbprint: 'k', jkt: 'k', x5tS256: 'x' })
+  })
+
+  it.each<[string, unknown, string]>([
+    ['a string', 'no', 'invalid_claim'],
+    ['a number', 1, 'invalid_claim'],
+    ['null', null, 'invalid_claim'],
+    ['a list', [{ jkt: 'k' }], 'invalid_claim'],
+    ['jkt a number', { jkt: 123 }, 'invalid_claim'],
+    ['x5t#S256 a number', { 'x5t#S256': 123 }, 'invalid_claim'],
+    ['jkt empty', { jkt: '' }, 'invalid_claim'],
+    ['x5t#S256 empty beside a good jkt', { jkt: 'k', 'x5t#S256': '' }, 'invalid_claim'],
+    ['jkt a list', { jkt: ['k'] }, 'invalid_claim'],
+    ['an empty object', {}, 'unsupported_binding'],
+    ['a jwk we cannot check (RFC 7800 §3.2)', { jwk: { kty: 'EC' } }, 'unsupported_binding'],
+    ['an unknown method beside jkt', { jkt: 'k', kid: 'x' }, 'unsupported_binding'],
+  ])('refuses a cnf that is %s (a bound token never turns bearer)', (_name, cnf, reason) => {
+    expect(() => buildAuthContext('jwt', 't', { cnf }, undefined)).toThrow(
+      expect.objectContaining({ status: 401, code: 'invalid_token', reason }),
+    )
   })
 })

@@ -13,6 +13,7 @@ import {
   toErrorResponse,
   type AuthContext,
   type ChallengeContext,
+  type DeepReadonly,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -90,7 +91,7 @@ export function requireAnyScope(...scopes: string[]): RequestHandler {
 
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
-  check: (claims: C, auth: AuthContext<C>) => boolean,
+  check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): RequestHandler {
   return guard(claimsGuard(check))
 }
@@ -105,7 +106,7 @@ export interface Guards {
   requireScopes(...scopes: string[]): RequestHandler
   requireAnyScope(...scopes: string[]): RequestHandler
   requireClaims<C extends TokenClaims = TokenClaims>(
-    check: (claims: C, auth: AuthContext<C>) => boolean,
+    check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
   ): RequestHandler
   requireStepUp(options: StepUpOptions): RequestHandler
 }

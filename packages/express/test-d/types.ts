@@ -6,6 +6,8 @@ import {
   requireScopes,
   requireToken,
   type AuthContext,
+  requireClaims,
+  type TokenClaims,
 } from '@tokenguard/express'
 
 const tokens = createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
@@ -17,11 +19,25 @@ app.get(
   requireScopes('items:read'),
   (req, res) => {
     const auth: AuthContext | undefined = req.auth
-    const scopes: string[] | undefined = req.auth?.scopes
+    const scopes: readonly string[] | undefined = req.auth?.scopes
     const strategy: 'jwt' | 'opaque' | undefined = req.auth?.strategy
     // @ts-expect-error the context is read-only information, not a string
     const wrong: string = req.auth
-    res.json({ auth, scopes, strategy, wrong })
+    // The context is read-only all the way down, as the runtime enforces (it is deeply frozen).
+    type Realm = { realm_access: { roles: string[] } }
+    const typed = req.auth as AuthContext<TokenClaims & Realm> | undefined
+    // @ts-expect-error nested claims are read-only: no handler changes them for the next request
+    typed?.claims.realm_access.roles.push('admin')
+    // @ts-expect-error nested claims are read-only
+    if (typed) typed.claims.realm_access.roles[0] = 'admin'
+    // @ts-expect-error claims are read-only
+    if (typed) typed.claims.sub = 'mallory'
+    // @ts-expect-error scopes are read-only
+    typed?.scopes.push('admin')
+    // @ts-expect-error context fields are read-only
+    if (typed) typed.subject = 'mallory'
+    const roles: readonly string[] | undefined = typed?.claims.realm_access.roles
+    res.json({ auth, scopes, strategy, wrong, roles })
   },
 )
 
@@ -51,3 +67,8 @@ app.get(
 bound.requireScopes(1)
 // @ts-expect-error guardsFor takes a validator, not its options
 guardsFor({ issuer: 'https://i.test/', audience: 'api' })
+requireClaims((claims) => {
+  // @ts-expect-error a claims check sees read-only claims (they are frozen)
+  claims.sub = 'mallory'
+  return true
+})

@@ -14,6 +14,7 @@ import {
   toErrorResponse,
   type AuthContext,
   type ChallengeContext,
+  type DeepReadonly,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -103,7 +104,7 @@ export function requireAnyScope(...scopes: string[]): TokenHook {
 
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
-  check: (claims: C, auth: AuthContext<C>) => boolean,
+  check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): TokenHook {
   return guard(claimsGuard(check))
 }

@@ -7,6 +7,7 @@ import tokenguard, {
   requireToken,
   tokenguard as named,
   type AuthContext,
+  type TokenClaims,
   type TokenHook,
 } from '@tokenguard/fastify'
 
@@ -27,13 +28,27 @@ async function main() {
     },
     async (request) => {
       const auth: AuthContext | null = request.auth
-      const scopes: string[] | undefined = request.auth?.scopes
+      const scopes: readonly string[] | undefined = request.auth?.scopes
       const strategy: 'jwt' | 'opaque' | undefined = request.auth?.strategy
       // @ts-expect-error auth may be null (optional routes, routes without requireToken)
       const sure: AuthContext = request.auth
       // @ts-expect-error the context is not a string
       const wrong: string = request.auth
-      return { auth, scopes, strategy, sure, wrong }
+      // The context is read-only all the way down, as the runtime enforces (it is deeply frozen).
+      type Realm = { realm_access: { roles: string[] } }
+      const typed = (request.auth ?? undefined) as AuthContext<TokenClaims & Realm> | undefined
+      // @ts-expect-error nested claims are read-only: no handler changes them for the next request
+      typed?.claims.realm_access.roles.push('admin')
+      // @ts-expect-error nested claims are read-only
+      if (typed) typed.claims.realm_access.roles[0] = 'admin'
+      // @ts-expect-error claims are read-only
+      if (typed) typed.claims.sub = 'mallory'
+      // @ts-expect-error scopes are read-only
+      typed?.scopes.push('admin')
+      // @ts-expect-error context fields are read-only
+      if (typed) typed.subject = 'mallory'
+      const roles: readonly string[] | undefined = typed?.claims.realm_access.roles
+      return { auth, scopes, strategy, sure, wrong, roles }
     },
   )
   // Arrays, preValidation, and typed route generics all take the hooks.
@@ -71,5 +86,10 @@ async function main() {
   void reportsHook
   // @ts-expect-error scopes are strings
   bound.requireScopes(1)
+  app.requireClaims((claims) => {
+    // @ts-expect-error a claims check sees read-only claims (they are frozen)
+    claims.sub = 'mallory'
+    return true
+  })
 }
 void main

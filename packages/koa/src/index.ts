@@ -13,6 +13,7 @@ import {
   toErrorResponse,
   type AuthContext,
   type ChallengeContext,
+  type DeepReadonly,
   type Guard,
   type RouteOptions,
   type StepUpOptions,
@@ -99,7 +100,7 @@ export function requireAnyScope(...scopes: string[]): TokenMiddleware {
 
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
-  check: (claims: C, auth: AuthContext<C>) => boolean,
+  check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): TokenMiddleware<C> {
   return guard(claimsGuard(check))
 }
@@ -114,7 +115,7 @@ export interface Guards {
   requireScopes(...scopes: string[]): TokenMiddleware
   requireAnyScope(...scopes: string[]): TokenMiddleware
   requireClaims<C extends TokenClaims = TokenClaims>(
-    check: (claims: C, auth: AuthContext<C>) => boolean,
+    check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
   ): TokenMiddleware<C>
   requireStepUp(options: StepUpOptions): TokenMiddleware
 }

@@ -9,6 +9,7 @@ import {
   requireScopes,
   requireToken,
   type AuthContext,
+  type TokenClaims,
   type TokenMiddleware,
 } from '@tokenguard/koa'
 
@@ -22,13 +23,27 @@ router.get(
   requireScopes('items:read'),
   (ctx) => {
     const auth: AuthContext | undefined = ctx.state.auth
-    const scopes: string[] | undefined = ctx.state.auth?.scopes
+    const scopes: readonly string[] | undefined = ctx.state.auth?.scopes
     const strategy: 'jwt' | 'opaque' | undefined = ctx.state.auth?.strategy
     // @ts-expect-error auth may be undefined (optional routes)
     const sure: AuthContext = ctx.state.auth
     // @ts-expect-error the context is not a string
     const wrong: string = ctx.state.auth
-    ctx.body = { auth, scopes, strategy, sure, wrong }
+    // The context is read-only all the way down, as the runtime enforces (it is deeply frozen).
+    type Realm = { realm_access: { roles: string[] } }
+    const typed = ctx.state.auth as AuthContext<TokenClaims & Realm> | undefined
+    // @ts-expect-error nested claims are read-only: no handler changes them for the next request
+    typed?.claims.realm_access.roles.push('admin')
+    // @ts-expect-error nested claims are read-only
+    if (typed) typed.claims.realm_access.roles[0] = 'admin'
+    // @ts-expect-error claims are read-only
+    if (typed) typed.claims.sub = 'mallory'
+    // @ts-expect-error scopes are read-only
+    typed?.scopes.push('admin')
+    // @ts-expect-error context fields are read-only
+    if (typed) typed.subject = 'mallory'
+    const roles: readonly string[] | undefined = typed?.claims.realm_access.roles
+    ctx.body = { auth, scopes, strategy, sure, wrong, roles }
   },
 )
 router.get(
@@ -73,3 +88,8 @@ const bound = guardsFor(tokens)
 new Koa().use(bound.requireScopes('reports:read')).use(bound.requireAnyScope('a', 'b'))
 // @ts-expect-error a claims check returns a boolean
 bound.requireClaims((claims) => claims.sub)
+requireClaims((claims) => {
+  // @ts-expect-error a claims check sees read-only claims (they are frozen)
+  claims.sub = 'mallory'
+  return true
+})

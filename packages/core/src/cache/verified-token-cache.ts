@@ -1,15 +1,16 @@
 import { LRUCache } from 'lru-cache'
+import { deepFreeze } from '../deep-freeze.js'
 import type { AuthContext } from '../types.js'
 
 interface Entry {
-  /** The context built at verification: a hit copies it rather than parsing scopes again. */
+  /** The context built at verification, deeply frozen: every hit hands out this one object. */
   context: AuthContext
   verifiedAt: number
 }
 
 /**
  * Tokens whose signature and static claims already passed, keyed by a hash of the token. An entry
- * holds frozen claims and is dropped at `exp`; time claims are still checked by the caller on
+ * holds a deeply frozen context (claims included), shared by every hit, and is dropped at `exp`; time claims are still checked by the caller on
  * every hit. An entry also lives no longer than the key set it was checked against may be used
  * (`maxEntryAge`): past that, the token is verified again, which refreshes the key set, so a key
  * retired at the issuer stops vouching for cached tokens. The whole cache is emptied when a key
@@ -26,7 +27,7 @@ export class VerifiedTokenCache {
     this.entries = max > 0 ? new LRUCache({ max }) : undefined
   }
 
-  /** A fresh copy of the cached context (each request may change its own), or undefined. */
+  /** The cached context (deeply frozen: no request can change it for the next), or undefined. */
   get(key: string, nowMs: number): AuthContext | undefined {
     const entry = this.entries?.get(key)
     if (entry === undefined) return undefined
@@ -35,13 +36,12 @@ export class VerifiedTokenCache {
       this.entries!.delete(key)
       return undefined
     }
-    return { ...context, scopes: [...context.scopes] }
+    return context
   }
 
-  /** Keeps a context whose claims it freezes (they are shared by every later hit). */
+  /** Keeps a context; it must be deeply frozen (`buildAuthContext`), as every later hit shares it. */
   set(key: string, context: AuthContext, nowMs: number): void {
-    Object.freeze(context.claims)
-    this.entries?.set(key, { context: { ...context, scopes: [...context.scopes] }, verifiedAt: nowMs })
+    this.entries?.set(key, { context: deepFreeze(context), verifiedAt: nowMs })
   }
 
   clear(): void {

@@ -2,7 +2,7 @@ import { InvalidTokenError, UnavailableError } from '../errors.js'
 import type { EventListener } from '../events.js'
 import { entryId, mergeEntries, type DenylistEntry, type Store } from '../store/store.js'
 import type { AuthContext } from '../types.js'
-import { tokenFingerprint } from './fingerprint.js'
+import { presentedFingerprint, tokenFingerprint } from './fingerprint.js'
 
 export interface DenylistOptions {
   store: Store
@@ -124,7 +124,10 @@ export function createDenylist(options: DenylistOptions) {
       if (cutOff !== undefined && (typeof iat !== 'number' || iat < (cutOff.issuedBefore ?? 0)))
         return 'subject'
     }
-    if (fingerprints > 0 && live(`fingerprint:${tokenFingerprint(context.token)}`, nowSeconds))
+    if (fingerprints === 0) return undefined
+    if (live(`fingerprint:${tokenFingerprint(context.token)}`, nowSeconds)) return 'fingerprint'
+    // A JWT revoked before it could be verified (a key not yet published, say) was revoked as presented.
+    if (context.strategy === 'jwt' && live(`fingerprint:${presentedFingerprint(context.token)}`, nowSeconds))
       return 'fingerprint'
     return undefined
   }

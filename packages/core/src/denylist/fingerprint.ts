@@ -11,3 +11,13 @@ export function tokenFingerprint(token: string): string {
   const signed = classifyToken(token) === 'jws' ? token.slice(0, token.lastIndexOf('.')) : token
   return createHash('sha256').update(signed).digest('base64url')
 }
+
+/**
+ * SHA-256 of the whole string as presented, signature included: what an *unverified* string is
+ * revoked by. Nobody vouched for its signing input, and that input is no secret (a JWT's header
+ * and payload can be rebuilt from its claims), so a junk signature over a victim's signing input
+ * must not revoke the victim's token. For an opaque token this equals `tokenFingerprint`.
+ */
+export function presentedFingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('base64url')
+}

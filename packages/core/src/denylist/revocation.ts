@@ -1,9 +1,18 @@
-import { classifyToken, decodeJws } from '../jwt/compact.js'
 import type { DenylistEntry } from '../store/store.js'
-import { tokenFingerprint } from './fingerprint.js'
+import type { AuthContext, TokenClaims } from '../types.js'
+import { presentedFingerprint, tokenFingerprint } from './fingerprint.js'
 
-/** What `validator.revoke` takes: a token as presented, or a JWT's identity. */
-export type RevokeTarget = string | { jti: string; iss?: string; exp: number }
+/** A JWT's identity, for revoking it without the token itself (`exp` is capped: see `maxRevocationLifetime`). */
+export interface RevokeById {
+  jti: string
+  /** Required when several issuers are trusted; must be one of them. */
+  iss?: string
+  /** The token's expiry, in epoch seconds: the entry lives until then (at most now + `maxRevocationLifetime`). */
+  exp: number
+}
+
+/** What `validator.revoke` takes: a token as presented, the `AuthContext` a route attached, or a JWT's identity. */
+export type RevokeTarget = string | AuthContext | RevokeById
 
 export interface RevokeSubjectOptions {
   /** Tokens issued before this instant are refused (a Date, or epoch seconds). Default: now. */
@@ -17,39 +26,67 @@ interface Context {
   nowSeconds: number
   /** How long an entry lives when the token's own expiry is unknown, in seconds. */
   revocationTtl: number
+  /** The longest life of a `{ jti, iss, exp }` entry, in seconds. */
+  maxRevocationLifetime: number
+}
+
+const FORMS = 'pass a token (a string or an AuthContext) or { jti, iss, exp }'
+
+/** A revocation as asked for: a token string to verify, or a JWT's identity. Throws a `TypeError` otherwise. */
+export type RevocationRequest = { token: string } | { id: RevokeById }
+
+export function revocationRequest(target: unknown): RevocationRequest {
+  if (typeof target === 'string') {
+    if (target.length === 0) throw new TypeError(`revoke: the token is empty; ${FORMS}`)
+    return { token: target }
+  }
+  if (target === null || typeof target !== 'object') throw new TypeError(`revoke: ${FORMS}`)
+  const record = target as Record<string, unknown>
+  // An AuthContext: its token is verified again like a string (a context is only an object anyone can build).
+  if (record.strategy === 'jwt' || record.strategy === 'opaque') {
+    if (typeof record.token !== 'string' || record.token === '')
+      throw new TypeError(`revoke: the AuthContext carries no token; ${FORMS}`)
+    return { token: record.token }
+  }
+  if (!('jti' in record)) throw new TypeError(`revoke: ${FORMS}`)
+  if (typeof record.jti !== 'string' || record.jti === '')
+    throw new TypeError(`revoke: \`jti\` must be a non-empty string; ${FORMS}`)
+  if (typeof record.exp !== 'number' || !Number.isFinite(record.exp))
+    throw new TypeError(`revoke: \`exp\` must be the token expiry in epoch seconds; ${FORMS}`)
+  if (record.iss !== undefined && (typeof record.iss !== 'string' || record.iss === ''))
+    throw new TypeError(`revoke: \`iss\` must be a non-empty string; ${FORMS}`)
+  return { id: { jti: record.jti, iss: record.iss as string | undefined, exp: record.exp } }
 }
 
 /**
- * Denylist entries for one revocation. A token string yields its fingerprint (covering the signed
- * part) and, for a JWT with `jti`, an issuer-scoped `jti` entry; each expires with the token.
+ * Denylist entries for a token string. `verified` holds its claims only when the token verified
+ * (signature, trusted issuer; time claims aside): then its fingerprint and issuer-scoped `jti`
+ * entry expire with the token. Anything else is an opaque string: only its fingerprint is
+ * revoked, for `revocationTtl`, so a made-up token can neither name a victim's `jti` nor choose
+ * how long its entry is kept. Its fingerprint then covers the whole string, signature included
+ * (`presentedFingerprint`): a junk signature over a victim's signing input revokes nothing else.
  */
-export function entriesForToken(target: RevokeTarget, context: Context): DenylistEntry[] {
-  if (typeof target !== 'string') return [jtiEntry(target, context)]
-  if (typeof target !== 'string' || target.length === 0)
-    throw new TypeError('revoke: pass a token or { jti, iss, exp }')
-  const fallbackExpiry = context.nowSeconds + context.revocationTtl
-  if (classifyToken(target) !== 'jws') {
-    return [{ kind: 'fingerprint', key: tokenFingerprint(target), expiresAt: fallbackExpiry }]
+export function entriesForToken(
+  token: string,
+  verified: TokenClaims | undefined,
+  context: Context,
+): DenylistEntry[] {
+  if (verified === undefined || typeof verified.exp !== 'number' || typeof verified.iss !== 'string') {
+    const expiresAt = context.nowSeconds + context.revocationTtl
+    return [{ kind: 'fingerprint', key: presentedFingerprint(token), expiresAt }]
   }
-  const { payload } = decodeJws(target)
-  const exp = typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp : fallbackExpiry
-  const entries: DenylistEntry[] = [{ kind: 'fingerprint', key: tokenFingerprint(target), expiresAt: exp }]
-  if (typeof payload.jti === 'string' && typeof payload.iss === 'string') {
-    entries.push({ kind: 'jti', key: `${payload.iss}\n${payload.jti}`, expiresAt: exp })
-  }
+  const { exp, iss, jti } = verified
+  const entries: DenylistEntry[] = [{ kind: 'fingerprint', key: tokenFingerprint(token), expiresAt: exp }]
+  if (typeof jti === 'string') entries.push({ kind: 'jti', key: `${iss}\n${jti}`, expiresAt: exp })
   return entries
 }
 
-function jtiEntry(target: { jti: string; iss?: string; exp: number }, context: Context): DenylistEntry {
-  if (target === null || typeof target !== 'object' || typeof target.jti !== 'string' || target.jti === '') {
-    throw new TypeError('revoke: `jti` must be a non-empty string')
-  }
-  if (typeof target.exp !== 'number' || !Number.isFinite(target.exp)) {
-    throw new TypeError('revoke: `exp` must be the token expiry in epoch seconds')
-  }
-  const issuer = target.iss ?? soleIssuer(context.issuers, 'revoke')
+/** A `jti` entry from a caller's word: the issuer must be trusted and the entry's life is capped. */
+export function entryForId(id: RevokeById, context: Context): DenylistEntry {
+  const issuer = id.iss ?? soleIssuer(context.issuers, 'revoke')
   if (!context.issuers.includes(issuer)) throw new TypeError('revoke: `iss` is not a trusted issuer')
-  return { kind: 'jti', key: `${issuer}\n${target.jti}`, expiresAt: target.exp }
+  const expiresAt = Math.min(id.exp, context.nowSeconds + context.maxRevocationLifetime)
+  return { kind: 'jti', key: `${issuer}\n${id.jti}`, expiresAt }
 }
 
 /** A not-before cut-off for a subject, per issuer; it lasts as long as a token issued before it could. */

@@ -4,6 +4,7 @@ import { buildAuthContext } from '../auth-context.js'
 import { SingleFlight } from '../cache/single-flight.js'
 import { tokenHash } from '../cache/token-hash.js'
 import { tokenFingerprint } from '../denylist/fingerprint.js'
+import { deepFreeze } from '../deep-freeze.js'
 import { InvalidTokenError, type RejectReason } from '../errors.js'
 import { safeListener, type EventListener } from '../events.js'
 import type { AuthContext, TokenClaims } from '../types.js'
@@ -247,9 +248,16 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
     return ttl > 0 ? entry : undefined
   }
 
+  /** One frozen context per cached answer, built on its first use and shared by every later hit. */
+  const contexts = new WeakMap<object, AuthContext>()
+
   function accept(token: string, response: Readonly<Record<string, unknown>>): AuthContext {
     checkIntrospectionResponse(response, now() / 1000, rules)
-    return buildAuthContext('opaque', token, response as TokenClaims, scopeClaim)
+    const known = contexts.get(response)
+    if (known !== undefined && known.token === token) return known
+    const context = buildAuthContext('opaque', token, response as TokenClaims, scopeClaim)
+    contexts.set(response, context)
+    return context
   }
 
   function evictFingerprint(fingerprint: string): void {
@@ -339,15 +347,6 @@ function toList(value: unknown): string[] {
 
 function reject(reason: RejectReason): InvalidTokenError {
   return new InvalidTokenError({ reason })
-}
-
-/** Cached answers are shared by every hit: a handler that mutates `claims` must not change them for the next request. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
 }
 
 function resolve(options: OpaqueStrategyOptions) {

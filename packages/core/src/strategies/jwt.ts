@@ -1,6 +1,6 @@
 import type { JWSHeaderParameters } from 'jose'
 import { buildAuthContext } from '../auth-context.js'
-import { InvalidTokenError, TokenError, type RejectReason } from '../errors.js'
+import { InvalidTokenError, TokenError, UnavailableError, type RejectReason } from '../errors.js'
 import type { EventListener } from '../events.js'
 import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
@@ -73,8 +73,15 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     return hit ?? verifyFresh(token, cacheKey)
   }
 
-  /** Full verification of a token the cache did not hold. */
-  async function verifyFresh(token: string, cacheKey: string): Promise<VerifiedJwt> {
+  /**
+   * Full verification of a token the cache did not hold. `checkTime: false` (revocation: an
+   * expired token may be revoked) skips the time claims and leaves the cache alone.
+   */
+  async function verifyFresh(
+    token: string,
+    cacheKey: string,
+    { checkTime = true }: { checkTime?: boolean } = {},
+  ): Promise<VerifiedJwt> {
     const nowMs = deps.now()
     const nowSeconds = nowMs / 1000
 
@@ -112,9 +119,9 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
       if (claims[name] === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
     }
     checkClaimTypes(claims)
-    checkTimeClaims(claims, nowSeconds, timeRules)
+    if (checkTime) checkTimeClaims(claims, nowSeconds, timeRules)
     const context = buildAuthContext('jwt', token, claims, deps.scopeClaim)
-    cache.set(cacheKey, context, nowMs)
+    if (checkTime) cache.set(cacheKey, context, nowMs)
     return { context, cached: false }
   }
 
@@ -152,7 +159,7 @@ const CLAIM_REASONS: Record<string, RejectReason> = {
   exp: 'expired',
 }
 
-/** Maps whatever verification threw to an `invalid_token`; our own errors (503s) pass through. */
+/** Maps what key selection threw: jose's verdicts to `invalid_token`; our own errors (503s) pass through. */
 function toTokenError(error: unknown): TokenError {
   if (error instanceof TokenError) return error
   const { code, claim, reason } = (error ?? {}) as { code?: string; claim?: string; reason?: string }
@@ -161,9 +168,12 @@ function toTokenError(error: unknown): TokenError {
     if (reason !== 'check_failed') return new InvalidTokenError({ reason: 'invalid_claim' })
     return new InvalidTokenError({ reason: CLAIM_REASONS[claim ?? ''] ?? 'invalid_claim' })
   }
-  // A key of the wrong type for the header's `alg` surfaces from WebCrypto as a TypeError.
-  const mapped = code === undefined ? 'bad_signature' : (JOSE_REASONS[code] ?? 'malformed_token')
-  return new InvalidTokenError({ reason: mapped, cause: error })
+  // Only jose's own verdicts (an `ERR_…` code) say the token is bad; any other throw is a fault on
+  // our side, answered 503 `internal_error` rather than blamed on the token as a bad signature.
+  if (typeof code !== 'string' || !code.startsWith('ERR_')) {
+    return new UnavailableError({ reason: 'internal_error', cause: error })
+  }
+  return new InvalidTokenError({ reason: JOSE_REASONS[code] ?? 'malformed_token', cause: error })
 }
 
 /** `typ` compares case-insensitively, with an optional `application/` prefix (RFC 7515 §4.1.9). */

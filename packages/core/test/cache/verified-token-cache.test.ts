@@ -19,14 +19,15 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('k', 6_000)).toBeUndefined()
   })
 
-  it('hands out copies: a request that changes its context changes no other', () => {
+  it('hands out one deeply frozen context: a request cannot change it for another', () => {
     const cache = new VerifiedTokenCache(10, Infinity)
-    const original = context()
-    cache.set('k', original, 0)
-    original.scopes.push('after-set')
+    cache.set('k', context(), 0)
     const first = cache.get('k', 0)!
-    first.scopes.push('admin')
-    first.subject = 'mallory'
+    expect(() => (first.scopes as string[]).push('admin')).toThrow(TypeError)
+    expect(() => {
+      ;(first as { subject: string }).subject = 'mallory'
+    }).toThrow(TypeError)
+    expect(cache.get('k', 0)).toBe(first)
     expect(cache.get('k', 0)).toMatchObject({ subject: 'a', scopes: ['x', 'y'] })
     expect(Object.isFrozen(first.claims)).toBe(true)
   })

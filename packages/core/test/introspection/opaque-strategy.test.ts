@@ -204,9 +204,9 @@ describe('the response is checked, not trusted (RFC 7662 §2.2, §4)', () => {
     })
     as.answers.set('ctx', response)
     const auth = await strategy().verify('ctx')
+    expect(auth.token).toBe('ctx')
     expect(auth).toEqual({
       strategy: 'opaque',
-      token: 'ctx',
       claims: response,
       scopes: ['items:read', 'items:write'],
       subject: 'alice',
@@ -214,7 +214,7 @@ describe('the response is checked, not trusted (RFC 7662 §2.2, §4)', () => {
       issuer: ISSUER,
       expiresAt: response.exp,
       jti: 'j1',
-      binding: { type: 'dpop', thumbprint: 'thumb' },
+      binding: { type: 'dpop', thumbprint: 'thumb', jkt: 'thumb', x5tS256: undefined },
     })
     // Cached claims are shared by every hit: no handler may change them for the next request.
     expect(Object.isFrozen(auth.claims)).toBe(true)

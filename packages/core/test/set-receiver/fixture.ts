@@ -30,7 +30,7 @@ export function fakeValidator() {
     },
     async revoke(target: RevokeTarget) {
       if (failure) throw failure
-      if (typeof target !== 'string' && target.iss !== IDP)
+      if (typeof target !== 'string' && (target as { iss?: unknown }).iss !== IDP)
         throw new TypeError('revoke: `iss` is not a trusted issuer')
       calls.push(['revoke', target])
     },
