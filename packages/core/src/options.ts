@@ -1,6 +1,8 @@
 import type { JWK } from 'jose'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
+import { resolveIssuers, type IssuerInput } from './profiles/resolve.js'
+import type { ProfileName, ProfileOptions, ResolvedProfile } from './profiles/types.js'
 import type { Store } from './store/store.js'
 
 /** Options of the JWT strategy (RFC 9068 access tokens, RFC 8725 practices). */
@@ -80,8 +82,17 @@ export interface DpopOptions {
 }
 
 export interface ValidatorOptions {
-  /** Trusted issuer, or an allowlist of them. A token's `iss` only selects among these. */
-  issuer: string | readonly string[]
+  /**
+   * Trusted issuer, or an allowlist of them. A token's `iss` only selects among these. An entry may
+   * be `{ url, profile?, audience? }` to give that issuer its own provider profile or audience.
+   */
+  issuer: IssuerInput | readonly IssuerInput[]
+  /**
+   * How tokens of issuers that name no profile look: `rfc9068` (default: `typ: at+jwt`, and `sub`,
+   * `client_id`, `iat`, `jti` required), `auth0`, `okta`, `entra`, `keycloak`, `cognito`, `hydra`,
+   * `zitadel`, or `{ extends?, ...fields }` to adjust one (e.g. relax `requiredClaims`).
+   */
+  profile?: ProfileName | ProfileOptions
   /** This API's identifier(s); a token must be meant for one of them. */
   audience: string | readonly string[]
   /** `realm` of the `WWW-Authenticate` challenge. Default: the first audience. */
@@ -189,6 +200,8 @@ export interface ResolvedOptions {
   store: Store | undefined
   denylist: { maxStaleness: number; fallbackToStore: boolean; revocationTtl: number }
   issuers: string[]
+  /** Each issuer's complete profile, by issuer URL. */
+  profiles: ReadonlyMap<string, ResolvedProfile>
   audiences: string[]
   realm: string
   jwt: ResolvedJwtOptions | undefined
@@ -206,13 +219,23 @@ export interface ResolvedOptions {
 export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     throw new TypeError('createValidator: options must be an object')
-  const issuers = stringList(options.issuer, 'issuer').map((issuer) => checkUrl(issuer, 'issuer'))
   const audiences = stringList(options.audience, 'audience')
+  const { urls: issuers, profiles } = resolveIssuers({
+    issuer: options.issuer,
+    checkUrl: (issuer, name) => checkUrl(issuer, name),
+    audiences,
+    profile: options.profile,
+    jwtTyp: (options.jwt as JwtOptions | undefined)?.typ,
+    scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
+    discoversIntrospection:
+      options.introspection !== undefined && (options.introspection as IntrospectionOptions)?.endpoint === undefined,
+  })
   if (options.jwt === undefined && options.introspection === undefined) {
     throw new TypeError('createValidator: give `jwt`, `introspection`, or both')
   }
   return {
     issuers,
+    profiles,
     audiences,
     realm: optionalString(options.realm, 'realm') ?? audiences[0]!,
     jwt: options.jwt === undefined ? undefined : resolveJwt(options.jwt),

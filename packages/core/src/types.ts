@@ -29,8 +29,10 @@ export interface AuthContext<C extends TokenClaims = TokenClaims> {
   /** The access token as presented. */
   token: string
   claims: C
-  /** Granted scopes, parsed from `scope`, `scp` or the configured scope claim. */
+  /** Granted scopes, read where the issuer's profile says (`scope`, `scp`, `permissions`, …) or from `scopeClaim`. */
   scopes: string[]
+  /** Granted roles, read where the issuer's profile says (`roles`, `realm_access.roles`, `cognito:groups`, …). */
+  readonly roles: readonly string[]
   subject: string | undefined
   clientId: string | undefined
   issuer: string | undefined

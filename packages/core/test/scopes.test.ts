@@ -40,6 +40,7 @@ describe('buildAuthContext', () => {
       token: 'tok',
       claims,
       scopes: ['a', 'b'],
+      roles: [],
       subject: 's',
       clientId: 'c',
       issuer: 'https://i/',

@@ -6,6 +6,7 @@ import {
   isValidator,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
+  requireRoles as rolesGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   toErrorResponse,
@@ -75,6 +76,11 @@ export function requireScopes(...scopes: string[]): RequestHandler {
 /** Any one of `scopes` is enough. */
 export function requireAnyScope(...scopes: string[]): RequestHandler {
   return guard(anyScopeGuard(...scopes))
+}
+
+/** All of `roles` are required (403 `insufficient_scope` otherwise); where roles live is the issuer profile's say. */
+export function requireRoles(...roles: string[]): RequestHandler {
+  return guard(rolesGuard(...roles))
 }
 
 /** A check of your own over the token's claims. */

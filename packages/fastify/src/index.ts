@@ -7,6 +7,7 @@ import {
   isValidator,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
+  requireRoles as rolesGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   toErrorResponse,
@@ -44,6 +45,7 @@ declare module 'fastify' {
     requireScopes: typeof requireScopes
     requireAnyScope: typeof requireAnyScope
     requireClaims: typeof requireClaims
+    requireRoles: typeof requireRoles
     requireStepUp: typeof requireStepUp
   }
 }
@@ -87,6 +89,11 @@ export function requireScopes(...scopes: string[]): TokenHook {
 /** Any one of `scopes` is enough. */
 export function requireAnyScope(...scopes: string[]): TokenHook {
   return guard(anyScopeGuard(...scopes))
+}
+
+/** All of `roles` are required (403 `insufficient_scope` otherwise); where roles live is the issuer profile's say. */
+export function requireRoles(...roles: string[]): TokenHook {
+  return guard(rolesGuard(...roles))
 }
 
 /** A check of your own over the token's claims. */
@@ -135,6 +142,7 @@ async function plugin(app: FastifyInstance, options: TokenguardOptions): Promise
   app.decorate('requireScopes', requireScopes)
   app.decorate('requireAnyScope', requireAnyScope)
   app.decorate('requireClaims', requireClaims)
+  app.decorate('requireRoles', requireRoles)
   app.decorate('requireStepUp', requireStepUp)
 }
 
