@@ -75,7 +75,8 @@ export function requireAnyScope(...scopes: string[]): Guard {
 export function requireRoles(...roles: string[]): Guard {
   if (roles.length === 0) throw new TypeError('requireRoles: name at least one role')
   for (const role of roles) {
-    if (typeof role !== 'string' || role.length === 0 || /[\x00-\x1f\x7f]/.test(role)) {
+    const control = (char: string) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f
+    if (typeof role !== 'string' || role.length === 0 || [...role].some(control)) {
       throw new TypeError(`requireRoles: "${String(role)}" is not a valid role name`)
     }
   }

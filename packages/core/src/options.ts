@@ -228,7 +228,8 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     jwtTyp: (options.jwt as JwtOptions | undefined)?.typ,
     scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
     discoversIntrospection:
-      options.introspection !== undefined && (options.introspection as IntrospectionOptions)?.endpoint === undefined,
+      options.introspection !== undefined &&
+      (options.introspection as IntrospectionOptions)?.endpoint === undefined,
   })
   if (options.jwt === undefined && options.introspection === undefined) {
     throw new TypeError('createValidator: give `jwt`, `introspection`, or both')

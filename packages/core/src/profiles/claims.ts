@@ -90,7 +90,12 @@ function expand(path: readonly string[], audiences: ReadonlySet<string>): (reado
 function at(claims: TokenClaims, path: readonly string[]): unknown {
   let value: unknown = claims
   for (const segment of path) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, segment)) {
+    if (
+      value === null ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      !Object.hasOwn(value, segment)
+    ) {
       return undefined
     }
     value = (value as Record<string, unknown>)[segment]

@@ -49,7 +49,8 @@ export function resolveIssuers(inputs: ProfileInputs): ResolvedIssuers {
   const fallback = profileDefinition(inputs.profile, 'profile')
   const profiles = new Map<string, ResolvedProfile>()
   entries.forEach((entry, index) => {
-    const name = typeof inputs.issuer === 'object' && Array.isArray(inputs.issuer) ? `issuer[${index}]` : 'issuer'
+    const name =
+      typeof inputs.issuer === 'object' && Array.isArray(inputs.issuer) ? `issuer[${index}]` : 'issuer'
     if (profiles.has(entry.url)) throw new TypeError(`createValidator: \`${name}\` repeats ${entry.url}`)
     const definition =
       entry.profile === undefined ? fallback : profileDefinition(entry.profile, `${name}.profile`)
@@ -58,7 +59,8 @@ export function resolveIssuers(inputs: ProfileInputs): ResolvedIssuers {
     profiles.set(entry.url, complete(definition, entry.url, audiences, inputs, name))
   })
   const first = entries[0]!
-  const firstDefinition = first.profile === undefined ? fallback : profileDefinition(first.profile, 'issuer.profile')
+  const firstDefinition =
+    first.profile === undefined ? fallback : profileDefinition(first.profile, 'issuer.profile')
   if (inputs.discoversIntrospection && !firstDefinition.introspection) {
     throw new TypeError(
       `createValidator: the ${firstDefinition.name} profile's provider has no RFC 7662 introspection endpoint; ` +
@@ -82,7 +84,9 @@ function issuerEntries(issuer: unknown, checkUrl: ProfileInputs['checkUrl']): Is
       const entry = item as Record<string, unknown>
       for (const key of Object.keys(entry)) {
         if (key !== 'url' && key !== 'profile' && key !== 'audience') {
-          throw new TypeError(`createValidator: \`${name}.${key}\` is not an issuer option (url, profile, audience)`)
+          throw new TypeError(
+            `createValidator: \`${name}.${key}\` is not an issuer option (url, profile, audience)`,
+          )
         }
       }
       if (typeof entry.url !== 'string' || entry.url.length === 0) {
@@ -98,7 +102,9 @@ function profileDefinition(profile: unknown, name: string): NamedDefinition {
   if (profile === undefined) return { ...PROFILES.rfc9068, name: 'rfc9068' }
   if (typeof profile === 'string') return { ...named(profile, name), name: profile }
   if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) {
-    throw new TypeError(`createValidator: \`${name}\` must be a profile name (${PROFILE_NAMES.join(', ')}) or an object`)
+    throw new TypeError(
+      `createValidator: \`${name}\` must be a profile name (${PROFILE_NAMES.join(', ')}) or an object`,
+    )
   }
   const options = profile as ProfileOptions & Record<string, unknown>
   const base = options.extends === undefined ? 'rfc9068' : options.extends
@@ -187,14 +193,16 @@ function checkIssuerShape(
     throw new TypeError(`createValidator: \`${name}\` ${url} is not a ${definition.name} issuer: ${rule}`)
   }
   if (definition.issuerShape === 'trailing-slash' && !url.endsWith('/')) fail('its issuers end with "/"')
-  if (definition.issuerShape === 'no-trailing-slash' && url.endsWith('/')) fail('its issuers do not end with "/"')
+  if (definition.issuerShape === 'no-trailing-slash' && url.endsWith('/'))
+    fail('its issuers do not end with "/"')
   if (definition.issuerShape !== 'entra') return
   if (/\{|\}|\/(common|organizations|consumers)(\/|$)/i.test(url)) {
-    fail('a multi-tenant issuer template needs an issuer resolver; list each tenant\'s issuer')
+    fail("a multi-tenant issuer template needs an issuer resolver; list each tenant's issuer")
   }
   const host = new URL(url).hostname.toLowerCase()
   const tenant = (ENTRA_V1.exec(url) ?? ENTRA_V2.exec(url))?.[1]
-  if (host === 'sts.windows.net' && tenant === undefined) fail('v1 issuers are https://sts.windows.net/{tenant id}/')
+  if (host === 'sts.windows.net' && tenant === undefined)
+    fail('v1 issuers are https://sts.windows.net/{tenant id}/')
   if (host === 'login.microsoftonline.com' && tenant === undefined) {
     fail('v2 issuers are https://login.microsoftonline.com/{tenant id}/v2.0')
   }
@@ -215,7 +223,8 @@ function typList(value: unknown, name: string): (string | null)[] {
 }
 
 function pathList(value: unknown, name: string): ClaimPath[] {
-  if (!Array.isArray(value)) throw new TypeError(`createValidator: \`${name}\` must be a list of claim names or paths`)
+  if (!Array.isArray(value))
+    throw new TypeError(`createValidator: \`${name}\` must be a list of claim names or paths`)
   for (const path of value) {
     const segments = typeof path === 'string' ? [path] : path
     if (
@@ -223,7 +232,9 @@ function pathList(value: unknown, name: string): ClaimPath[] {
       segments.length === 0 ||
       segments.some((segment) => typeof segment !== 'string' || segment.length === 0)
     ) {
-      throw new TypeError(`createValidator: \`${name}\` holds ${JSON.stringify(path)}: use a claim name or a list of names`)
+      throw new TypeError(
+        `createValidator: \`${name}\` holds ${JSON.stringify(path)}: use a claim name or a list of names`,
+      )
     }
   }
   return value as ClaimPath[]
@@ -234,7 +245,8 @@ function claimValues(value: unknown, name: string): Record<string, string> {
     throw new TypeError(`createValidator: \`${name}\` must be an object of strings`)
   }
   for (const item of Object.values(value)) {
-    if (typeof item !== 'string') throw new TypeError(`createValidator: \`${name}\` must be an object of strings`)
+    if (typeof item !== 'string')
+      throw new TypeError(`createValidator: \`${name}\` must be an object of strings`)
   }
   return { ...(value as Record<string, string>) }
 }

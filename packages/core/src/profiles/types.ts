@@ -1,5 +1,6 @@
 /** The identity-provider dialects tokenguard knows (one docs page each under `docs/profiles/`). */
-export type ProfileName = 'rfc9068' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'cognito' | 'hydra' | 'zitadel'
+export type ProfileName =
+  'rfc9068' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'cognito' | 'hydra' | 'zitadel'
 
 /**
  * A claim location: a claim name (`'scp'`, `'cognito:groups'`, `'https://example.com/roles'`), or a

@@ -85,7 +85,8 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     // refused before any key is fetched, so a token cannot make us call an address it names.
     const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
     const profile = issuer === undefined ? undefined : profiles.get(issuer)
-    if (issuer === undefined || profile === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    if (issuer === undefined || profile === undefined)
+      throw new InvalidTokenError({ reason: 'unknown_issuer' })
     // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens (checked
     // again with the claims below; here it spares a signature check).
     if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {

@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express'
 import {
   requireAnyScope,
   requireClaims,
+  requireRoles,
   requireScopes,
   requireStepUp,
   requireToken,
@@ -19,6 +20,7 @@ export const expressHarness: Harness = {
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
       if (spec.scopes) chain.push(requireScopes(...spec.scopes))
       if (spec.anyScopes) chain.push(requireAnyScope(...spec.anyScopes))
+      if (spec.roles) chain.push(requireRoles(...spec.roles))
       if (spec.stepUp) chain.push(requireStepUp(spec.stepUp))
       if (spec.claims) chain.push(requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'

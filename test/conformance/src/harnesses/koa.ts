@@ -6,6 +6,7 @@ import { bodyParser } from '@koa/bodyparser'
 import {
   requireAnyScope,
   requireClaims,
+  requireRoles,
   requireScopes,
   requireStepUp,
   requireToken,
@@ -24,6 +25,7 @@ export const koaHarness: Harness = {
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
       if (spec.scopes) chain.push(requireScopes(...spec.scopes))
       if (spec.anyScopes) chain.push(requireAnyScope(...spec.anyScopes))
+      if (spec.roles) chain.push(requireRoles(...spec.roles))
       if (spec.stepUp) chain.push(requireStepUp(spec.stepUp))
       if (spec.claims) chain.push(requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'
