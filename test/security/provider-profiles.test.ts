@@ -1,5 +1,12 @@
 import { createValidator, type IssuerOptions, type Validator } from '@tokenguard/core'
-import { AUDIENCE, REALM, type RouteSpec, type RunningApp } from '@tokenguard/conformance'
+import {
+  AUDIENCE,
+  REALM,
+  startIntrospectionServer,
+  type IntrospectionServer,
+  type RouteSpec,
+  type RunningApp,
+} from '@tokenguard/conformance'
 import { HARNESSES, INVALID_TOKEN, attack, bearer, expectRefused, type Refusal } from './src/attack'
 import { b64, nowSeconds, rsaKey } from './src/forge'
 import { PROVIDERS, providerToken, type ProviderFixture } from './src/provider-fixtures'
@@ -178,5 +185,46 @@ describe.each(HARNESSES)('$name: provider profiles', (harness) => {
   it('an unsigned header that only claims a listed issuer fetches nothing and is refused', async () => {
     const token = `${b64(JSON.stringify({ alg: 'RS256', kid: 'nope' }))}.${b64(JSON.stringify({ iss: PROVIDERS[0]!.issuer }))}.AAAA`
     expectRefused(await attack(app.url, '/p', { headers: bearer(token) }), INVALID_TOKEN, token, REALM)
+  })
+})
+
+describe.each(HARNESSES)('$name: provider profiles for introspected tokens', (harness) => {
+  // Keycloak's RFC 7662 answer carries the token's claims: roles and scopes are read as for its JWTs.
+  const keycloak = PROVIDERS.find((p) => p.profile === 'keycloak')!
+  let as: IntrospectionServer
+  let validator: Validator
+  let app: RunningApp
+
+  beforeAll(async () => {
+    as = await startIntrospectionServer()
+    validator = createValidator({
+      issuer: [{ url: keycloak.issuer, profile: 'keycloak' }],
+      audience: keycloak.audience,
+      realm: REALM,
+      introspection: { endpoint: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret },
+    })
+    app = await harness.start(validator, [
+      { path: '/opaque', method: 'GET', route: { strategy: 'opaque' }, roles: ['reader', 'items-admin'] },
+      { path: '/opaque-root', method: 'GET', route: { strategy: 'opaque' }, roles: ['root'] },
+    ])
+  })
+  afterAll(async () => {
+    await app?.close()
+    await validator?.close()
+    await as?.close()
+  })
+
+  it('reads realm and client roles, scopes and the client from the answer', async () => {
+    const { typ: _typ, ...claims } = keycloak.payload(nowSeconds())
+    as.activate('kc-opaque-1', { ...claims, client_id: 'web-app', token_type: 'Bearer' })
+    const answer = await attack(app.url, '/opaque', { headers: bearer('kc-opaque-1') })
+    expect(answer.status).toBe(200)
+    const { auth } = answer.json as { auth: Record<string, unknown> }
+    expect({ roles: auth.roles, scopes: auth.scopes, clientId: auth.clientId }).toEqual({
+      roles: keycloak.expected.roles,
+      scopes: keycloak.expected.scopes,
+      clientId: 'web-app',
+    })
+    expectRefused(await attack(app.url, '/opaque-root', { headers: bearer('kc-opaque-1') }), INSUFFICIENT)
   })
 })
