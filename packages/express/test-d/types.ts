@@ -1,6 +1,12 @@
 // Compile-time checks of the public types: `tsc -p test-d` fails if any line stops holding.
 import express from 'express'
-import { createValidator, requireScopes, requireToken, type AuthContext } from '@tokenguard/express'
+import {
+  createValidator,
+  requireRoles,
+  requireScopes,
+  requireToken,
+  type AuthContext,
+} from '@tokenguard/express'
 
 const tokens = createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
 const app = express()
@@ -32,4 +38,27 @@ createValidator({
   audience: 'api',
   // @ts-expect-error introspection needs clientId and clientSecret
   introspection: { endpoint: 'https://i.test/x' },
+})
+
+// Provider profiles: issuer entries beside plain strings, a validator-wide profile, profile objects.
+createValidator({
+  issuer: ['https://i.test/', { url: 'https://t.auth0.test/', profile: 'auth0', audience: ['api', 'api2'] }],
+  audience: 'api',
+  profile: { extends: 'keycloak', roleClaims: ['groups', ['org', 'roles']], typ: ['JWT', null] },
+  jwt: { algorithms: ['RS256'] },
+})
+createValidator({
+  issuer: 'https://i.test/',
+  audience: 'api',
+  // @ts-expect-error profile is one of the named profiles
+  profile: 'google',
+  jwt: { algorithms: ['RS256'] },
+})
+// @ts-expect-error an issuer entry needs its url
+createValidator({ issuer: [{ profile: 'okta' }], audience: 'api', jwt: { algorithms: ['RS256'] } })
+app.get('/admin', requireToken(tokens), requireRoles('admin'), (req, res) => {
+  const roles: readonly string[] | undefined = req.auth?.roles
+  // @ts-expect-error roles are read-only
+  req.auth?.roles.push('root')
+  res.json({ roles })
 })

@@ -2,6 +2,7 @@
 import Fastify from 'fastify'
 import tokenguard, {
   createValidator,
+  requireRoles,
   requireScopes,
   requireToken,
   tokenguard as named,
@@ -33,6 +34,14 @@ async function main() {
       // @ts-expect-error the context is not a string
       const wrong: string = request.auth
       return { auth, scopes, strategy, sure, wrong }
+    },
+  )
+  app.get(
+    '/admin',
+    { onRequest: app.requireToken(), preHandler: [app.requireRoles('admin'), requireRoles('a')] },
+    async (request) => {
+      const roles: readonly string[] | undefined = request.auth?.roles
+      return { roles }
     },
   )
   // Arrays, preValidation, and typed route generics all take the hooks.

@@ -5,6 +5,7 @@ import {
   createValidator,
   requireAnyScope,
   requireClaims,
+  requireRoles,
   requireScopes,
   requireToken,
   type AuthContext,
@@ -66,3 +67,8 @@ requireToken({ audience: 'api', jwt: { algorithms: ['RS256'] } })
 requireToken(tokens, { cacheMaxAge: '10' })
 // @ts-expect-error a claims check returns a boolean
 requireClaims((claims) => claims.sub)
+
+router.get('/admin', requireToken(tokens), requireRoles('admin'), (ctx) => {
+  const roles: readonly string[] | undefined = ctx.state.auth?.roles
+  ctx.body = roles
+})
