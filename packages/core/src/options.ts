@@ -17,9 +17,9 @@ export interface JwtOptions {
   secret?: string | Uint8Array
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
   clockTolerance?: number
-  /** Required `typ` header (RFC 9068 §2.1); `false` accepts any. Default `at+jwt`. */
+  /** Required `typ` header for every issuer (RFC 9068 §2.1); `false` accepts any. Default: each issuer profile's (`at+jwt` under `rfc9068`). */
   typ?: string | false
-  /** Claims that must be present besides `exp` (always required) and `iss`. */
+  /** Claims that must be present besides those the issuer's profile requires (RFC 9068 §2.2 under `rfc9068`). */
   requiredClaims?: readonly string[]
   /** Largest accepted age (now - `iat`), in seconds; makes `iat` required. */
   maxTokenAge?: number

@@ -1,4 +1,5 @@
 import { PROFILE_NAMES, PROFILES } from './builtin.js'
+import { claimValues, pathList, stringList, typList } from './option-values.js'
 import type { ClaimPath, ProfileDefinition, ProfileName, ProfileOptions, ResolvedProfile } from './types.js'
 
 /** One trusted issuer with its own dialect and, optionally, its own audience. */
@@ -48,22 +49,21 @@ export function resolveIssuers(inputs: ProfileInputs): ResolvedIssuers {
   const entries = issuerEntries(inputs.issuer, inputs.checkUrl)
   const fallback = profileDefinition(inputs.profile, 'profile')
   const profiles = new Map<string, ResolvedProfile>()
-  entries.forEach((entry, index) => {
-    const name =
-      typeof inputs.issuer === 'object' && Array.isArray(inputs.issuer) ? `issuer[${index}]` : 'issuer'
+  const definitions = entries.map((entry, index) => {
+    const name = Array.isArray(inputs.issuer) ? `issuer[${index}]` : 'issuer'
     if (profiles.has(entry.url)) throw new TypeError(`createValidator: \`${name}\` repeats ${entry.url}`)
     const definition =
       entry.profile === undefined ? fallback : profileDefinition(entry.profile, `${name}.profile`)
     const audiences =
       entry.audience === undefined ? [...inputs.audiences] : stringList(entry.audience, `${name}.audience`)
     profiles.set(entry.url, complete(definition, entry.url, audiences, inputs, name))
+    return definition
   })
-  const first = entries[0]!
-  const firstDefinition =
-    first.profile === undefined ? fallback : profileDefinition(first.profile, 'issuer.profile')
-  if (inputs.discoversIntrospection && !firstDefinition.introspection) {
+  // A discovered introspection endpoint comes from the first issuer's metadata.
+  const first = definitions[0]!
+  if (inputs.discoversIntrospection && !first.introspection) {
     throw new TypeError(
-      `createValidator: the ${firstDefinition.name} profile's provider has no RFC 7662 introspection endpoint; ` +
+      `createValidator: the ${first.name} profile's provider has no RFC 7662 introspection endpoint; ` +
         'remove `introspection` or give `introspection.endpoint`',
     )
   }
@@ -208,60 +208,6 @@ function checkIssuerShape(
   }
   // The tenant in the issuer and the token's `tid` must agree (Entra claims validation guidance).
   if (tenant !== undefined) claimValues.tid = tenant.toLowerCase()
-}
-
-function typList(value: unknown, name: string): (string | null)[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new TypeError(`createValidator: \`${name}\` must be a non-empty list of strings (null: no typ)`)
-  }
-  for (const item of value) {
-    if (item !== null && (typeof item !== 'string' || item.length === 0)) {
-      throw new TypeError(`createValidator: \`${name}\` must hold non-empty strings or null`)
-    }
-  }
-  return value as (string | null)[]
-}
-
-function pathList(value: unknown, name: string): ClaimPath[] {
-  if (!Array.isArray(value))
-    throw new TypeError(`createValidator: \`${name}\` must be a list of claim names or paths`)
-  for (const path of value) {
-    const segments = typeof path === 'string' ? [path] : path
-    if (
-      !Array.isArray(segments) ||
-      segments.length === 0 ||
-      segments.some((segment) => typeof segment !== 'string' || segment.length === 0)
-    ) {
-      throw new TypeError(
-        `createValidator: \`${name}\` holds ${JSON.stringify(path)}: use a claim name or a list of names`,
-      )
-    }
-  }
-  return value as ClaimPath[]
-}
-
-function claimValues(value: unknown, name: string): Record<string, string> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`createValidator: \`${name}\` must be an object of strings`)
-  }
-  for (const item of Object.values(value)) {
-    if (typeof item !== 'string')
-      throw new TypeError(`createValidator: \`${name}\` must be an object of strings`)
-  }
-  return { ...(value as Record<string, string>) }
-}
-
-function stringList(value: unknown, name: string, allowEmpty = false): string[] {
-  const list = typeof value === 'string' ? [value] : value
-  if (!Array.isArray(list) || (!allowEmpty && list.length === 0)) {
-    throw new TypeError(`createValidator: \`${name}\` must be a non-empty string or list of strings`)
-  }
-  for (const item of list) {
-    if (typeof item !== 'string' || item.length === 0) {
-      throw new TypeError(`createValidator: \`${name}\` must hold non-empty strings only`)
-    }
-  }
-  return [...(list as string[])]
 }
 
 const toPath = (path: ClaimPath): readonly string[] => (typeof path === 'string' ? [path] : [...path])
