@@ -80,6 +80,7 @@ function token(claims: Record<string, unknown> = {}): Promise<string> {
     iss: ISSUER,
     aud: AUDIENCE,
     sub: 'alice',
+    client_id: 'fleet-client',
     jti: `jti-${++serial}`,
     iat: now,
     exp: now + 600,

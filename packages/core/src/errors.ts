@@ -42,6 +42,7 @@ export type RejectReason =
   | 'refresh_token'
   | 'revoked'
   | 'insufficient_scope'
+  | 'insufficient_role'
   | 'claims_check_failed'
   | 'keys_unavailable'
   | 'introspection_unavailable'

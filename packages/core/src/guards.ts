@@ -88,6 +88,34 @@ export function requireAnyScope(...scopes: string[]): Guard {
   }
 }
 
+/**
+ * Every one of `roles` must be granted (read where the issuer's profile says: `roles`,
+ * `realm_access.roles`, `cognito:groups`, …); 403 `insufficient_scope` otherwise (RFC 6750 §3.1:
+ * the request needs more privilege than the token carries). Roles are not scopes, so no `scope`
+ * parameter is sent.
+ */
+export function requireRoles(...roles: string[]): Guard {
+  if (roles.length === 0) throw new TypeError('requireRoles: name at least one role')
+  for (const role of roles) {
+    const control = (char: string) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f
+    if (typeof role !== 'string' || role.length === 0 || [...role].some(control)) {
+      throw new TypeError(`requireRoles: "${String(role)}" is not a valid role name`)
+    }
+  }
+  return (auth) => {
+    requireAuth(auth)
+    if (!roles.every((role) => auth.roles.includes(role))) {
+      throw withRealm(
+        new InsufficientScopeError({
+          reason: 'insufficient_role',
+          description: 'The access token lacks a required role',
+        }),
+        auth,
+      )
+    }
+  }
+}
+
 /** A check of your own over the claims; `false` is a 401 `invalid_token` (reason `claims_check_failed`). */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,

@@ -1,6 +1,8 @@
 import type { JWK } from 'jose'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
+import { resolveIssuers, type IssuerInput } from './profiles/resolve.js'
+import type { ProfileName, ProfileOptions, ResolvedProfile } from './profiles/types.js'
 import type { Store } from './store/store.js'
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop/algorithms.js'
 import { checkEndpoint, checkIssuer, checkResourceUrl, checkUrl } from './url-rules.js'
@@ -17,9 +19,9 @@ export interface JwtOptions {
   secret?: string | Uint8Array
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
   clockTolerance?: number
-  /** Required `typ` header (RFC 9068 §2.1); `false` accepts any. Default `at+jwt`. */
+  /** Required `typ` header for every issuer (RFC 9068 §2.1); `false` accepts any. Default: each issuer profile's (`at+jwt` under `rfc9068`). */
   typ?: string | false
-  /** Claims that must be present besides `exp` (always required) and `iss`. */
+  /** Claims that must be present besides those the issuer's profile requires (RFC 9068 §2.2 under `rfc9068`). */
   requiredClaims?: readonly string[]
   /** Largest accepted age (now - `iat`), in seconds; makes `iat` required. */
   maxTokenAge?: number
@@ -83,15 +85,24 @@ export interface DpopOptions {
 
 export interface ValidatorOptions {
   /**
+  /**
    * Trusted issuer, or an allowlist of them. A token's `iss` only selects among these. Each is an
-   * https URL without query, fragment or userinfo (RFC 8414 §2); http only for loopback hosts.
+   * https URL without query, fragment or userinfo (RFC 8414 §2); http only for loopback hosts. An
+   * entry may be `{ url, profile?, audience? }` to give that issuer its own provider profile or
+   * audience.
    */
-  issuer: string | readonly string[]
+  issuer: IssuerInput | readonly IssuerInput[]
   /**
    * Accept http issuer, key set and introspection URLs on hosts other than loopback ones: their
    * answers (keys, verdicts) can then be forged by anyone on the path. Default false.
    */
   allowInsecureIssuer?: boolean
+  /**
+   * How tokens of issuers that name no profile look: `rfc9068` (default: `typ: at+jwt`, and `sub`,
+   * `client_id`, `iat`, `jti` required), `auth0`, `okta`, `entra`, `keycloak`, `cognito`, `hydra`,
+   * `zitadel`, or `{ extends?, ...fields }` to adjust one (e.g. relax `requiredClaims`).
+   */
+  profile?: ProfileName | ProfileOptions
   /** This API's identifier(s); a token must be meant for one of them. */
   audience: string | readonly string[]
   /** `realm` of the `WWW-Authenticate` challenge. Default: the first audience. */
@@ -206,6 +217,8 @@ export interface ResolvedOptions {
     maxRevocationLifetime: number
   }
   issuers: string[]
+  /** Each issuer's complete profile, by issuer URL. */
+  profiles: ReadonlyMap<string, ResolvedProfile>
   audiences: string[]
   realm: string
   jwt: ResolvedJwtOptions | undefined
@@ -224,13 +237,24 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     throw new TypeError('createValidator: options must be an object')
   const allowInsecure = optionalBoolean(options.allowInsecureIssuer, 'allowInsecureIssuer') ?? false
-  const issuers = stringList(options.issuer, 'issuer').map((issuer) => checkIssuer(issuer, allowInsecure))
   const audiences = stringList(options.audience, 'audience')
+  const { urls: issuers, profiles } = resolveIssuers({
+    issuer: options.issuer,
+    checkUrl: (issuer, name) => checkIssuer(issuer, allowInsecure, name),
+    audiences,
+    profile: options.profile,
+    jwtTyp: (options.jwt as JwtOptions | undefined)?.typ,
+    scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
+    discoversIntrospection:
+      options.introspection !== undefined &&
+      (options.introspection as IntrospectionOptions)?.endpoint === undefined,
+  })
   if (options.jwt === undefined && options.introspection === undefined) {
     throw new TypeError('createValidator: give `jwt`, `introspection`, or both')
   }
   return {
     issuers,
+    profiles,
     audiences,
     realm: optionalString(options.realm, 'realm') ?? audiences[0]!,
     jwt: options.jwt === undefined ? undefined : resolveJwt(options.jwt, allowInsecure),

@@ -49,8 +49,10 @@ export interface AuthContext<C extends TokenClaims = TokenClaims> {
    */
   readonly token: string
   readonly claims: DeepReadonly<C>
-  /** Granted scopes, parsed from `scope`, `scp` or the configured scope claim. */
+  /** Granted scopes, read where the issuer's profile says (`scope`, `scp`, `permissions`, …) or from `scopeClaim`. */
   readonly scopes: readonly string[]
+  /** Granted roles, read where the issuer's profile says (`roles`, `realm_access.roles`, `cognito:groups`, …). */
+  readonly roles: readonly string[]
   readonly subject: string | undefined
   readonly clientId: string | undefined
   readonly issuer: string | undefined

@@ -51,14 +51,14 @@ export function checkEndpoint(value: string, name: string, allowInsecure: boolea
  * RFC 8414 §2: an issuer identifier is an https URL with no query or fragment (and, being an
  * identifier compared as a string, no userinfo). A `?` or `#` with nothing after it counts too.
  */
-export function checkIssuer(value: string, allowInsecure: boolean): string {
-  const url = parseHttpUrl(value, 'issuer')
-  if (value.includes('?')) throw new TypeError('createValidator: `issuer` must not carry a query')
-  if (value.includes('#')) throw new TypeError('createValidator: `issuer` must not carry a fragment')
+export function checkIssuer(value: string, allowInsecure: boolean, name = 'issuer'): string {
+  const url = parseHttpUrl(value, name)
+  if (value.includes('?')) throw new TypeError(`createValidator: \`${name}\` must not carry a query`)
+  if (value.includes('#')) throw new TypeError(`createValidator: \`${name}\` must not carry a fragment`)
   if (url.username !== '' || url.password !== '' || /^https?:\/\/[^/]*@/i.test(value)) {
-    throw new TypeError('createValidator: `issuer` must not carry userinfo')
+    throw new TypeError(`createValidator: \`${name}\` must not carry userinfo`)
   }
-  checkTransport(url, 'issuer', allowInsecure)
+  checkTransport(url, name, allowInsecure)
   return value
 }
 

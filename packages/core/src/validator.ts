@@ -127,6 +127,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
           issuers: resolved.issuers,
           audiences: resolved.audiences,
           scopeClaim: resolved.scopeClaim,
+          profiles: resolved.profiles,
           keySetFor: keySets.keySetFor,
           now: resolved.now,
           emit,
@@ -316,7 +317,8 @@ function createOpaque(
     issuers: resolved.issuers,
     audiences: resolved.audiences,
     requireAudience: introspection.requireAudience,
-    scopeClaim: resolved.scopeClaim,
+    // Scopes and roles of an answer are read as its issuer's profile says.
+    scopeClaim: (claims) => resolved.profiles.get(claims.iss as string) ?? resolved.profiles.get(issuer)!,
     cacheMaxAge: introspection.cacheMaxAge,
     inactiveCacheMaxAge: introspection.inactiveCacheMaxAge,
     defaultCacheMaxAge: introspection.defaultCacheMaxAge,

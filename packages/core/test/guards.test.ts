@@ -1,4 +1,5 @@
-import { bindChallenge, requireAnyScope, requireClaims, requireScopes } from '../src/guards'
+import { bindChallenge, requireAnyScope, requireClaims, requireRoles, requireScopes } from '../src/guards'
+import { resolveOptions } from '../src/options'
 import { buildAuthContext } from '../src/auth-context'
 import type { TokenError } from '../src/errors'
 
@@ -100,5 +101,44 @@ describe('a guard without a token', () => {
   })
   it('answers a bare Bearer challenge when the adapter knows no validator', () => {
     expect(outcome(() => requireScopes('items:read')(undefined))).toMatchObject({ header: 'Bearer' })
+  })
+})
+
+describe('requireRoles', () => {
+  const keycloak = resolveOptions({
+    issuer: 'https://kc.test/realms/demo',
+    audience: 'items-api',
+    profile: 'keycloak',
+    jwt: { algorithms: ['RS256'] },
+  }).profiles.get('https://kc.test/realms/demo')!
+  const withRoles = buildAuthContext(
+    'jwt',
+    't',
+    {
+      realm_access: { roles: ['admin', 'Items.Read'] },
+      resource_access: { 'items-api': { roles: ['reader'] } },
+    },
+    keycloak,
+  )
+  bindChallenge(withRoles, { realm: 'api', scheme: 'Bearer', params: undefined })
+
+  it('passes when every role is granted, from realm and client roles alike', () => {
+    expect(withRoles.roles).toEqual(['admin', 'Items.Read', 'reader'])
+    expect(outcome(() => requireRoles('admin', 'reader')(withRoles))).toBe('pass')
+  })
+  it('answers 403 insufficient_scope without a scope parameter (roles are not scopes)', () => {
+    expect(outcome(() => requireRoles('admin', 'root')(withRoles))).toEqual({
+      status: 403,
+      code: 'insufficient_scope',
+      header:
+        'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required role"',
+    })
+  })
+  it('refuses a token without roles, and no token at all with 401', () => {
+    expect(outcome(() => requireRoles('admin')(auth))).toMatchObject({ status: 403 })
+    expect(outcome(() => requireRoles('admin')(undefined))).toMatchObject({ status: 401, code: undefined })
+  })
+  it.each([[[]], [['']], [['tab\there']], [[42]]])('refuses bad arguments %j at construction', (roles) => {
+    expect(() => requireRoles(...(roles as string[]))).toThrow(TypeError)
   })
 })

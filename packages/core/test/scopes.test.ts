@@ -42,6 +42,7 @@ describe('buildAuthContext', () => {
       strategy: 'jwt',
       claims,
       scopes: ['a', 'b'],
+      roles: [],
       subject: 's',
       clientId: 'c',
       issuer: 'https://i/',

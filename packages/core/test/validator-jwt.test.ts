@@ -80,6 +80,7 @@ describe('JWT strategy', () => {
       strategy: 'jwt',
       claims: expect.objectContaining({ sub: 'alice', iss: ISSUER }),
       scopes: ['items:read', 'items:write'],
+      roles: [],
       subject: 'alice',
       clientId: 'app',
       issuer: ISSUER,
@@ -198,7 +199,8 @@ describe('JWT strategy', () => {
 
   it('verifies HS256 only with its secret', async () => {
     const secret = 'a-shared-secret-of-at-least-32-bytes!'
-    const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, exp: NOW + 60 })
+    const rfc9068 = { sub: 'alice', client_id: 'app', iat: NOW, jti: 'hs-1' }
+    const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, exp: NOW + 60, ...rfc9068 })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .sign(new TextEncoder().encode(secret))
     const hs = createValidator({

@@ -7,6 +7,7 @@ import {
   noTokenChallenge,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
+  requireRoles as rolesGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   responseHeaders,
@@ -89,6 +90,11 @@ export function requireAnyScope(...scopes: string[]): RequestHandler {
   return guard(anyScopeGuard(...scopes))
 }
 
+/** All of `roles` are required (403 `insufficient_scope` otherwise); where roles live is the issuer profile's say. */
+export function requireRoles(...roles: string[]): RequestHandler {
+  return guard(rolesGuard(...roles))
+}
+
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
@@ -105,6 +111,7 @@ export function requireStepUp(options: StepUpOptions): RequestHandler {
 export interface Guards {
   requireScopes(...scopes: string[]): RequestHandler
   requireAnyScope(...scopes: string[]): RequestHandler
+  requireRoles(...roles: string[]): RequestHandler
   requireClaims<C extends TokenClaims = TokenClaims>(
     check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
   ): RequestHandler
@@ -124,6 +131,7 @@ export function guardsFor(validator: Validator): Guards {
   return {
     requireScopes: (...scopes) => guard(scopesGuard(...scopes), noToken),
     requireAnyScope: (...scopes) => guard(anyScopeGuard(...scopes), noToken),
+    requireRoles: (...roles) => guard(rolesGuard(...roles), noToken),
     requireClaims: (check) => guard(claimsGuard(check), noToken),
     requireStepUp: (options) => guard(stepUpGuard(options), noToken),
   }

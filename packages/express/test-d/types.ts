@@ -8,6 +8,7 @@ import {
   type AuthContext,
   requireClaims,
   type TokenClaims,
+  requireRoles,
 } from '@tokenguard/express'
 
 const tokens = createValidator({ issuer: 'https://i.test/', audience: 'api', jwt: { algorithms: ['RS256'] } })
@@ -71,4 +72,27 @@ requireClaims((claims) => {
   // @ts-expect-error a claims check sees read-only claims (they are frozen)
   claims.sub = 'mallory'
   return true
+})
+
+// Provider profiles: issuer entries beside plain strings, a validator-wide profile, profile objects.
+createValidator({
+  issuer: ['https://i.test/', { url: 'https://t.auth0.test/', profile: 'auth0', audience: ['api', 'api2'] }],
+  audience: 'api',
+  profile: { extends: 'keycloak', roleClaims: ['groups', ['org', 'roles']], typ: ['JWT', null] },
+  jwt: { algorithms: ['RS256'] },
+})
+createValidator({
+  issuer: 'https://i.test/',
+  audience: 'api',
+  // @ts-expect-error profile is one of the named profiles
+  profile: 'google',
+  jwt: { algorithms: ['RS256'] },
+})
+// @ts-expect-error an issuer entry needs its url
+createValidator({ issuer: [{ profile: 'okta' }], audience: 'api', jwt: { algorithms: ['RS256'] } })
+app.get('/admin', requireToken(tokens), requireRoles('admin'), (req, res) => {
+  const roles: readonly string[] | undefined = req.auth?.roles
+  // @ts-expect-error roles are read-only
+  req.auth?.roles.push('root')
+  res.json({ roles })
 })

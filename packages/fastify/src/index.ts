@@ -8,6 +8,7 @@ import {
   noTokenChallenge,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
+  requireRoles as rolesGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   responseHeaders,
@@ -48,6 +49,7 @@ declare module 'fastify' {
     requireScopes: typeof requireScopes
     requireAnyScope: typeof requireAnyScope
     requireClaims: typeof requireClaims
+    requireRoles: typeof requireRoles
     requireStepUp: typeof requireStepUp
   }
 }
@@ -102,6 +104,11 @@ export function requireAnyScope(...scopes: string[]): TokenHook {
   return guard(anyScopeGuard(...scopes))
 }
 
+/** All of `roles` are required (403 `insufficient_scope` otherwise); where roles live is the issuer profile's say. */
+export function requireRoles(...roles: string[]): TokenHook {
+  return guard(rolesGuard(...roles))
+}
+
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
@@ -118,6 +125,7 @@ export function requireStepUp(options: StepUpOptions): TokenHook {
 export interface Guards {
   requireScopes: typeof requireScopes
   requireAnyScope: typeof requireAnyScope
+  requireRoles: typeof requireRoles
   requireClaims: typeof requireClaims
   requireStepUp: typeof requireStepUp
 }
@@ -131,6 +139,7 @@ export function guardsFor(validator: Validator): Guards {
   return {
     requireScopes: (...scopes) => guard(scopesGuard(...scopes), noToken),
     requireAnyScope: (...scopes) => guard(anyScopeGuard(...scopes), noToken),
+    requireRoles: (...roles) => guard(rolesGuard(...roles), noToken),
     requireClaims: (check) => guard(claimsGuard(check), noToken),
     requireStepUp: (options) => guard(stepUpGuard(options), noToken),
   }
@@ -172,6 +181,7 @@ async function plugin(app: FastifyInstance, options: TokenguardOptions): Promise
   app.decorate('requireScopes', guards.requireScopes)
   app.decorate('requireAnyScope', guards.requireAnyScope)
   app.decorate('requireClaims', guards.requireClaims)
+  app.decorate('requireRoles', guards.requireRoles)
   app.decorate('requireStepUp', guards.requireStepUp)
 }
 

@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import tokenguard, {
   createValidator,
   guardsFor,
+  requireRoles,
   requireScopes,
   requireToken,
   tokenguard as named,
@@ -49,6 +50,14 @@ async function main() {
       if (typed) typed.subject = 'mallory'
       const roles: readonly string[] | undefined = typed?.claims.realm_access.roles
       return { auth, scopes, strategy, sure, wrong, roles }
+    },
+  )
+  app.get(
+    '/admin',
+    { onRequest: app.requireToken(), preHandler: [app.requireRoles('admin'), requireRoles('a')] },
+    async (request) => {
+      const roles: readonly string[] | undefined = request.auth?.roles
+      return { roles }
     },
   )
   // Arrays, preValidation, and typed route generics all take the hooks.

@@ -7,6 +7,7 @@ import {
   noTokenChallenge,
   requireAnyScope as anyScopeGuard,
   requireClaims as claimsGuard,
+  requireRoles as rolesGuard,
   requireScopes as scopesGuard,
   requireStepUp as stepUpGuard,
   responseHeaders,
@@ -98,6 +99,11 @@ export function requireAnyScope(...scopes: string[]): TokenMiddleware {
   return guard(anyScopeGuard(...scopes))
 }
 
+/** All of `roles` are required (403 `insufficient_scope` otherwise); where roles live is the issuer profile's say. */
+export function requireRoles(...roles: string[]): TokenMiddleware {
+  return guard(rolesGuard(...roles))
+}
+
 /** A check of your own over the token's claims. */
 export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
@@ -114,6 +120,7 @@ export function requireStepUp(options: StepUpOptions): TokenMiddleware {
 export interface Guards {
   requireScopes(...scopes: string[]): TokenMiddleware
   requireAnyScope(...scopes: string[]): TokenMiddleware
+  requireRoles(...roles: string[]): TokenMiddleware
   requireClaims<C extends TokenClaims = TokenClaims>(
     check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
   ): TokenMiddleware<C>
@@ -133,6 +140,7 @@ export function guardsFor(validator: Validator): Guards {
   return {
     requireScopes: (...scopes) => guard(scopesGuard(...scopes), noToken),
     requireAnyScope: (...scopes) => guard(anyScopeGuard(...scopes), noToken),
+    requireRoles: (...roles) => guard(rolesGuard(...roles), noToken),
     requireClaims: (check) => guard(claimsGuard(check), noToken),
     requireStepUp: (options) => guard(stepUpGuard(options), noToken),
   }

@@ -6,6 +6,7 @@ import {
   guardsFor,
   requireAnyScope,
   requireClaims,
+  requireRoles,
   requireScopes,
   requireToken,
   type AuthContext,
@@ -92,4 +93,9 @@ requireClaims((claims) => {
   // @ts-expect-error a claims check sees read-only claims (they are frozen)
   claims.sub = 'mallory'
   return true
+})
+
+router.get('/admin', requireToken(tokens), requireRoles('admin'), (ctx) => {
+  const roles: readonly string[] | undefined = ctx.state.auth?.roles
+  ctx.body = roles
 })

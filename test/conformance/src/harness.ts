@@ -18,6 +18,8 @@ export interface RouteSpec {
   scopes?: string[]
   /** `requireAnyScope(...anyScopes)` after it. */
   anyScopes?: string[]
+  /** `requireRoles(...roles)` after it. */
+  roles?: string[]
   /** `requireStepUp(stepUp)` after it (RFC 9470). */
   stepUp?: StepUpOptions
   /** `requireClaims(claims)` after it. */

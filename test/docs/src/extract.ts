@@ -60,6 +60,11 @@ export function docFiles(root: string = REPO_ROOT): string[] {
   for (const dir of subdirectories(root, 'packages')) {
     add(`packages/${dir}/README.md`)
     for (const doc of markdownFiles(root, `packages/${dir}/docs`)) add(`packages/${dir}/docs/${doc}`)
+    // One level of topic folders too (docs/profiles/<provider>.md).
+    for (const topic of subdirectories(root, `packages/${dir}/docs`)) {
+      for (const doc of markdownFiles(root, `packages/${dir}/docs/${topic}`))
+        add(`packages/${dir}/docs/${topic}/${doc}`)
+    }
   }
   add('examples/README.md')
   for (const dir of subdirectories(root, 'examples')) add(`examples/${dir}/README.md`)

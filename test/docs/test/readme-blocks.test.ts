@@ -20,9 +20,16 @@ import {
 const EXPECTED: Record<string, { checked: number; unchecked?: number }> = {
   'README.md': { checked: 1 },
   // Unchecked: the revoke()/revokeSubject() call shapes, with `jti`, `iss`, `exp` left free.
-  'packages/core/README.md': { checked: 1, unchecked: 1 },
+  'packages/core/README.md': { checked: 2, unchecked: 1 },
   // Unchecked: readiness and SET-receiver mounting, Express, Koa and Fastify side by side (one `app` each).
   'packages/core/docs/operations.md': { checked: 2, unchecked: 2 },
+  'packages/core/docs/profiles/README.md': { checked: 2 },
+  ...Object.fromEntries(
+    ['rfc9068', 'auth0', 'okta', 'entra', 'keycloak', 'cognito', 'hydra', 'zitadel'].map((name) => [
+      `packages/core/docs/profiles/${name}.md`,
+      { checked: 1 },
+    ]),
+  ),
   'packages/express/README.md': { checked: 3 },
   'packages/fastify/README.md': { checked: 3 },
   'packages/koa/README.md': { checked: 3 },

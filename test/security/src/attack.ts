@@ -33,6 +33,7 @@ export const GENERIC_DESCRIPTIONS = new Set([
   'The access token is invalid',
   'The access token is too large',
   'The access token lacks a required scope',
+  'The access token lacks a required role',
   'The access token cannot be validated right now',
 ])
 

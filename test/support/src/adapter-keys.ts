@@ -25,14 +25,16 @@ export function useAdapterKeys() {
     keys,
     /** Public JWKs of every key (after `beforeAll`). */
     jwks: () => Object.values(keys).map((key) => key.jwk),
-    /** A token for issuer/audience above, sub alice, scope items:read, valid 60 s; `claims` override. */
+    /** A token for issuer/audience above, sub alice, client app, scope items:read, valid 60 s; `claims` override. */
     token(alg: AdapterAlg = 'RS256', claims: Record<string, unknown> = {}): Promise<string> {
       const now = Math.floor(Date.now() / 1000)
       return new SignJWT({
         iss: ADAPTER_ISSUER,
         aud: ADAPTER_AUDIENCE,
         sub: 'alice',
+        client_id: 'app',
         scope: 'items:read',
+        jti: `jti-${Math.random().toString(36).slice(2)}`,
         iat: now,
         exp: now + 60,
         ...claims,

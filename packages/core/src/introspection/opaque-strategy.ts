@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { performance } from 'node:perf_hooks'
-import { buildAuthContext } from '../auth-context.js'
+import { buildAuthContext, type ClaimSource } from '../auth-context.js'
 import { SingleFlight } from '../cache/single-flight.js'
 import { tokenHash } from '../cache/token-hash.js'
 import { tokenFingerprint } from '../denylist/fingerprint.js'
@@ -20,8 +20,8 @@ export interface OpaqueStrategyOptions {
   audiences: readonly string[]
   /** Refuse responses without `aud`. Default false: `aud` is checked when present. */
   requireAudience?: boolean
-  /** Claim to read scopes from instead of `scope`/`scp`. */
-  scopeClaim?: string
+  /** Claim to read scopes from instead of `scope`/`scp`, or the issuer profile that says where scopes and roles are. */
+  scopeClaim?: ClaimSource
   /** Longest life, in seconds, of a cached active answer (never beyond its `exp`). Default 300. */
   cacheMaxAge?: number
   /** Life, in seconds, of a cached inactive answer. Default 10. */

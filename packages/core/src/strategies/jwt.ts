@@ -5,6 +5,9 @@ import type { EventListener } from '../events.js'
 import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
+import { checkProfileClaims } from '../profiles/claims.js'
+import { normalizeTyp } from '../profiles/resolve.js'
+import type { ResolvedProfile } from '../profiles/types.js'
 import { decodeJws } from '../jwt/compact.js'
 import { verifySignature } from '../jwt/signature.js'
 import type { KeySet, VerificationKey } from '../keys/key-set.js'
@@ -16,6 +19,8 @@ export interface JwtStrategyDeps {
   issuers: readonly string[]
   audiences: readonly string[]
   scopeClaim: string | undefined
+  /** Each trusted issuer's profile (RFC 9068 unless configured): `typ`, audience rule, required claims. */
+  profiles: ReadonlyMap<string, ResolvedProfile>
   /** The key set of a configured issuer. Only ever called with an allowlisted `iss`. */
   keySetFor(issuer: string): KeySet
   now: () => number
@@ -36,20 +41,9 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
   const remoteKeys = jwt.secret === undefined && jwt.jwks === undefined
   const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAge : Infinity)
-  const issuers = new Set(deps.issuers)
+  const { profiles } = deps
   const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
   const requiredClaims = ['exp', ...jwt.requiredClaims]
-  const expectedTyp = jwt.typ === false ? undefined : normalizeTyp(jwt.typ)
-  const audiences = new Set(deps.audiences)
-
-  /** RFC 9068 §2.2: `aud` is required and must name this resource (RFC 7519 §4.1.3). */
-  function checkAudience(aud: unknown): void {
-    if (aud === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
-    const listed = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
-    if (!listed.some((value) => typeof value === 'string' && audiences.has(value))) {
-      throw new InvalidTokenError({ reason: 'wrong_audience' })
-    }
-  }
 
   /**
    * The verified-token cache alone: a repeated token is answered here, before any decoding (time
@@ -94,15 +88,17 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     // (RFC 7797 §6: JWTs never use an unencoded payload).
     if (header.crit !== undefined || header.b64 !== undefined)
       throw new InvalidTokenError({ reason: 'malformed_token' })
-    // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens.
-    if (expectedTyp !== undefined && normalizeTyp(header.typ) !== expectedTyp) {
-      throw new InvalidTokenError({ reason: 'wrong_type' })
-    }
     // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
     // refused before any key is fetched, so a token cannot make us call an address it names.
-    const issuer = payload.iss
-    if (typeof issuer !== 'string' || !issuers.has(issuer))
+    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
+    const profile = issuer === undefined ? undefined : profiles.get(issuer)
+    if (issuer === undefined || profile === undefined)
       throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens (checked
+    // again with the claims below; here it spares a signature check).
+    if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {
+      throw new InvalidTokenError({ reason: 'wrong_type' })
+    }
 
     // The key only ever comes from our set: `jwk`, `jku`, `x5u` and `x5c` headers are ignored.
     let key: VerificationKey
@@ -114,13 +110,14 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     verifySignature(alg, key, signingInput, signature)
 
     const claims = payload as TokenClaims
-    checkAudience(claims.aud)
+    // The profile's audience rule, `typ`, required claims (RFC 9068 §2.2 by default) and claim shapes.
+    checkProfileClaims(header, claims, profile)
     for (const name of requiredClaims) {
       if (claims[name] === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
     }
     checkClaimTypes(claims)
     if (checkTime) checkTimeClaims(claims, nowSeconds, timeRules)
-    const context = buildAuthContext('jwt', token, claims, deps.scopeClaim)
+    const context = buildAuthContext('jwt', token, claims, profile)
     if (checkTime) cache.set(cacheKey, context, nowMs)
     return { context, cached: false }
   }
@@ -174,11 +171,4 @@ function toTokenError(error: unknown): TokenError {
     return new UnavailableError({ reason: 'internal_error', cause: error })
   }
   return new InvalidTokenError({ reason: JOSE_REASONS[code] ?? 'malformed_token', cause: error })
-}
-
-/** `typ` compares case-insensitively, with an optional `application/` prefix (RFC 7515 §4.1.9). */
-function normalizeTyp(typ: unknown): string | undefined {
-  if (typeof typ !== 'string') return undefined
-  const lower = typ.toLowerCase()
-  return lower.startsWith('application/') ? lower.slice(12) : lower
 }

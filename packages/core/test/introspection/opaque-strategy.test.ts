@@ -209,6 +209,7 @@ describe('the response is checked, not trusted (RFC 7662 §2.2, §4)', () => {
       strategy: 'opaque',
       claims: response,
       scopes: ['items:read', 'items:write'],
+      roles: [],
       subject: 'alice',
       clientId: 'web',
       issuer: ISSUER,
@@ -224,6 +225,7 @@ describe('the response is checked, not trusted (RFC 7662 §2.2, §4)', () => {
     as.answers.set('perm', active({ permissions: ['a:read'] }))
     await expect(strategy({ scopeClaim: 'permissions' }).verify('perm')).resolves.toMatchObject({
       scopes: ['a:read'],
+      roles: [],
     })
   })
 })

@@ -4,6 +4,7 @@ import {
   guardsFor,
   requireAnyScope,
   requireClaims,
+  requireRoles,
   requireScopes,
   requireStepUp,
   requireToken,
@@ -21,10 +22,11 @@ export const expressHarness: Harness = {
       const guards =
         spec.route === false
           ? guardsFor(validator)
-          : { requireScopes, requireAnyScope, requireStepUp, requireClaims }
+          : { requireScopes, requireAnyScope, requireRoles, requireStepUp, requireClaims }
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
       if (spec.scopes) chain.push(guards.requireScopes(...spec.scopes))
       if (spec.anyScopes) chain.push(guards.requireAnyScope(...spec.anyScopes))
+      if (spec.roles) chain.push(guards.requireRoles(...spec.roles))
       if (spec.stepUp) chain.push(guards.requireStepUp(spec.stepUp))
       if (spec.claims) chain.push(guards.requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'

@@ -14,6 +14,7 @@ export const fastifyHarness: Harness = {
       const guards: TokenHook[] = []
       if (spec.scopes) guards.push(app.requireScopes(...spec.scopes))
       if (spec.anyScopes) guards.push(app.requireAnyScope(...spec.anyScopes))
+      if (spec.roles) guards.push(app.requireRoles(...spec.roles))
       if (spec.stepUp) guards.push(app.requireStepUp(spec.stepUp))
       if (spec.claims) guards.push(app.requireClaims(spec.claims))
       const hooks: Record<string, TokenHook[]> = { preHandler: guards }

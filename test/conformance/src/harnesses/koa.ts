@@ -7,6 +7,7 @@ import {
   guardsFor,
   requireAnyScope,
   requireClaims,
+  requireRoles,
   requireScopes,
   requireStepUp,
   requireToken,
@@ -26,10 +27,11 @@ export const koaHarness: Harness = {
       const guards =
         spec.route === false
           ? guardsFor(validator)
-          : { requireScopes, requireAnyScope, requireStepUp, requireClaims }
+          : { requireScopes, requireAnyScope, requireRoles, requireStepUp, requireClaims }
       if (spec.route !== false) chain.push(requireToken(validator, spec.route))
       if (spec.scopes) chain.push(guards.requireScopes(...spec.scopes))
       if (spec.anyScopes) chain.push(guards.requireAnyScope(...spec.anyScopes))
+      if (spec.roles) chain.push(guards.requireRoles(...spec.roles))
       if (spec.stepUp) chain.push(guards.requireStepUp(spec.stepUp))
       if (spec.claims) chain.push(guards.requireClaims(spec.claims))
       const method = spec.method === 'GET' ? 'get' : 'post'
