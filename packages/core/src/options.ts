@@ -1,6 +1,12 @@
 import type { JWK } from 'jose'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
+import {
+  checkStore,
+  resolveDenylistBehaviour,
+  type DenylistBehaviour,
+  type ResolvedDenylistBehaviour,
+} from './denylist/denylist-options.js'
 import type { Store } from './store/store.js'
 
 /** Options of the JWT strategy (RFC 9068 access tokens, RFC 8725 practices). */
@@ -96,15 +102,8 @@ export interface ValidatorOptions {
   maxTokenLength?: number
   /** Where the denylist (and a fleet's shared introspection cache) lives. Default: a `MemoryStore` of this validator. */
   store?: Store
-  /** Denylist behaviour on sensitive routes. */
-  denylist?: {
-    /** How long the store's change feed may be down before sensitive routes answer 503, in seconds. Default 5. */
-    maxStaleness?: number
-    /** Past that bound, reload the list from the store per request instead of answering 503. Default false. */
-    fallbackToStore?: boolean
-    /** How long a revocation is kept when the token's expiry is unknown (opaque tokens, subjects), in seconds. Default 86400. */
-    revocationTtl?: number
-  }
+  /** Denylist behaviour on sensitive routes (durations in seconds). */
+  denylist?: DenylistBehaviour
   /** DPoP (RFC 9449): sender-constrained tokens presented with the `DPoP` scheme and a proof. */
   dpop?: DpopOptions
   /** Mutual-TLS bound tokens (RFC 8705): `cnf["x5t#S256"]` is compared with the client certificate. */
@@ -187,7 +186,7 @@ export interface ResolvedOptions {
   mtls: { certificateHeader: string | undefined }
   resourceMetadata: string | undefined
   store: Store | undefined
-  denylist: { maxStaleness: number; fallbackToStore: boolean; revocationTtl: number }
+  denylist: ResolvedDenylistBehaviour
   issuers: string[]
   audiences: string[]
   realm: string
@@ -234,12 +233,7 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
       options.resourceMetadata === undefined
         ? undefined
         : checkUrl(options.resourceMetadata, 'resourceMetadata'),
-    denylist: {
-      maxStaleness: positiveNumber(options.denylist?.maxStaleness, 'denylist.maxStaleness', 5) * 1000,
-      fallbackToStore:
-        optionalBoolean(options.denylist?.fallbackToStore, 'denylist.fallbackToStore') ?? false,
-      revocationTtl: positiveNumber(options.denylist?.revocationTtl, 'denylist.revocationTtl', 86_400, true),
-    },
+    denylist: resolveDenylistBehaviour(options.denylist),
     onEvent: optionalFunction(options.onEvent, 'onEvent') as EventListener | undefined,
     now: (optionalFunction(options.now, 'now') as (() => number) | undefined) ?? Date.now,
     dispatcher: options.dispatcher,
@@ -387,30 +381,6 @@ function resolveDpop(dpop: DpopOptions): ResolvedDpopOptions {
     allowedHosts,
     trustProxy: optionalBoolean(dpop.trustProxy, 'dpop.trustProxy') ?? false,
   }
-}
-
-function checkStore(store: unknown): Store | undefined {
-  if (store === undefined) return undefined
-  const methods = [
-    'get',
-    'set',
-    'delete',
-    'addIfAbsent',
-    'addDenylistEntry',
-    'listDenylist',
-    'subscribe',
-    'close',
-  ]
-  if (
-    store === null ||
-    typeof store !== 'object' ||
-    methods.some((name) => typeof (store as never)[name] !== 'function')
-  ) {
-    throw new TypeError(
-      'createValidator: `store` must implement the Store interface (MemoryStore, RedisStore)',
-    )
-  }
-  return store as Store
 }
 
 function stringList(value: unknown, name: string, allowEmpty = false): string[] {
