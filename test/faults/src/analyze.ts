@@ -91,31 +91,44 @@ export function analyze(run: Run, affected: string[]): Figures {
   }
 }
 
-/** Polls until every instance's /pay accepts a fresh token; resolves with the ms it took (or undefined). */
+/**
+ * Polls until every instance's /pay accepts a fresh token; resolves with the ms it took, or
+ * (after `timeoutMs`) without it; either way with the last status per instance.
+ */
 export async function waitRecovered(
   instances: Instance[],
   token: string,
   timeoutMs = 10_000,
-): Promise<number | undefined> {
+): Promise<{ ms?: number; last: Record<string, number> }> {
   const started = performance.now()
+  let last: Record<string, number> = {}
   while (performance.now() - started < timeoutMs) {
     const statuses = await Promise.all(instances.map((i) => get(i, '/pay', token)))
-    if (statuses.every((s) => s === 200)) return Math.round(performance.now() - started)
+    last = Object.fromEntries(instances.map((i, n) => [i.name, statuses[n]!]))
+    if (statuses.every((s) => s === 200)) return { ms: Math.round(performance.now() - started), last }
     await new Promise((r) => setTimeout(r, 25))
   }
-  return undefined
+  return { last }
 }
 
 /**
  * Revocations lost: tokens whose revoke() resolved that some instance's /pay still accepts
- * (asked once every instance answers again). Includes instances started after the fault.
+ * (asked once every instance answers again), with the count per instance. Includes instances
+ * started after the fault.
  */
-export async function lostRevocations(run: Run, instances: Instance[]): Promise<number> {
+export async function lostRevocations(
+  run: Run,
+  instances: Instance[],
+): Promise<{ lost: number; lostBy: Record<string, number> }> {
   let lost = 0
+  const lostBy: Record<string, number> = {}
   for (const revocation of run.revocations) {
     if (revocation.resolved === undefined) continue
     const statuses = await Promise.all(instances.map((i) => get(i, '/pay', revocation.token)))
     if (statuses.some((s) => s === 200)) lost++
+    statuses.forEach((s, i) => {
+      if (s === 200) lostBy[instances[i]!.name] = (lostBy[instances[i]!.name] ?? 0) + 1
+    })
   }
-  return lost
+  return { lost, lostBy }
 }
