@@ -104,9 +104,9 @@ export function createDenylist(options: DenylistOptions) {
     },
     /** Records entries in the store (and so on every instance's feed) and in this mirror at once. */
     async add(newEntries: DenylistEntry[]): Promise<void> {
-      await Promise.all(newEntries.map((entry) => store.addDenylistEntry(entry)))
-      for (const entry of newEntries) {
-        sync.remember(entry)
+      const positions = await Promise.all(newEntries.map((entry) => store.addDenylistEntry(entry)))
+      for (const [i, entry] of newEntries.entries()) {
+        sync.remember(entry, positions[i] ?? undefined)
         if (entry.kind === 'fingerprint') options.onFingerprint?.(entry.key, true)
       }
     },
