@@ -81,6 +81,12 @@ export function createMirrorSync(options: MirrorSyncOptions) {
    * replica that never received it, a write to a demoted master): repair, taking a new epoch so
    * every mirror writes back what it holds.
    */
+  function isLive(id: string, nowSeconds: number): boolean {
+    const colon = id.indexOf(':')
+    const kind = id.slice(0, colon) as DenylistEntry['kind']
+    return mirror.live(kind, id.slice(colon + 1), nowSeconds) !== undefined
+  }
+
   function diverged(epoch: string): void {
     lostEpoch = position?.epoch ?? epoch
     requestSync('epoch').catch(() => {})
@@ -165,7 +171,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
       const pendingAdds: OwnAdd[] = []
       for (const add of ownAdds) {
         if (add.epoch !== snapshot.epoch || add.seq > snapshot.seq) pendingAdds.push(add)
-        else if (!ids.has(add.id) && mirror.live(add.id, sentAt / 1000) !== undefined) {
+        else if (!ids.has(add.id) && isLive(add.id, sentAt / 1000)) {
           lostEpoch = snapshot.epoch
           followUp = 'epoch'
           return
