@@ -34,6 +34,9 @@ interface OwnAdd extends FeedPosition {
   beat: number
 }
 
+/** Entries this close to expiring (seconds) are not counted as lost when a store no longer has them. */
+const EXPIRY_MARGIN = 5
+
 const key = (at: FeedPosition) => `${at.epoch}\n${at.seq}`
 
 /**
@@ -65,7 +68,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
   const pending = new Map<string, { sentAt: number; beat: number }>()
   let beats = 0
   /** Positions of entries that arrived while a load was in flight. */
-  let arrivedDuringLoad: FeedPosition[] | undefined
+  let arrivedDuringLoad: Array<FeedPosition & { id: string }> | undefined
   let syncing: Promise<void> | undefined
   let followUp: SyncReason | undefined
   let lostEpoch: string | undefined
@@ -139,13 +142,36 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     return run
   }
 
+  /**
+   * Whether the store has lost what this mirror holds. Entries only ever leave a store by
+   * expiring, and every entry in the mirror came from the store (the feed, a load, or an add it
+   * acknowledged), so a live mirror entry that a later snapshot lacks is data the store lost,
+   * whatever seq and epoch say (a demoted master's last writes are lost under seq numbers the
+   * new master then reuses). Entries that may postdate the snapshot are not counted.
+   */
+  function lostFromStore(
+    snapshot: DenylistSnapshot,
+    sentAt: number,
+    arrived: Array<{ id: string }>,
+  ): boolean {
+    if (snapshot.epoch !== position!.epoch || snapshot.seq < position!.seq) return true
+    const inSnapshot = new Set(snapshot.entries.map(entryId))
+    for (const { id } of arrived) inSnapshot.add(id)
+    for (const add of ownAdds)
+      if (add.epoch === snapshot.epoch && add.seq > snapshot.seq) inSnapshot.add(add.id)
+    // A margin for clocks: the store prunes by the clock of whoever wrote last.
+    const horizon = sentAt / 1000 + EXPIRY_MARGIN
+    for (const entry of mirror.liveEntries(horizon)) if (!inSnapshot.has(entryId(entry))) return true
+    return false
+  }
+
   async function load(reason: SyncReason): Promise<void> {
     const sentAt = now()
     const beatAtSend = beats
     const started = performance.now()
     arrivedDuringLoad = []
     let snapshot: DenylistSnapshot
-    let arrived: FeedPosition[]
+    let arrived: Array<FeedPosition & { id: string }>
     try {
       snapshot = proven
         ? await store.snapshotDenylist!(sentAt / 1000)
@@ -154,31 +180,17 @@ export function createMirrorSync(options: MirrorSyncOptions) {
       arrived = arrivedDuringLoad ?? []
       arrivedDuringLoad = undefined
     }
-    for (const entry of snapshot.entries) mirror.remember(entry)
-    if (
-      proven &&
-      position !== undefined &&
-      (snapshot.epoch !== position.epoch || snapshot.seq < position.seq)
-    ) {
-      // The store came back with other data (an empty restart) or with less history than this
-      // mirror already saw (a failover to a replica that missed the last adds): repair first.
+    if (proven && position !== undefined && lostFromStore(snapshot, sentAt, arrived)) {
+      // The store came back with other data (an empty restart), with less history than this
+      // mirror saw, or without entries it acknowledged (a failover to a replica that missed the
+      // last adds, writes a demoted master took): write the mirror back before trusting it.
+      for (const entry of snapshot.entries) mirror.remember(entry)
       lostEpoch = position.epoch
       followUp = 'epoch'
       return
     }
-    if (proven && ownAdds.length > 0) {
-      const ids = new Set(snapshot.entries.map(entryId))
-      const pendingAdds: OwnAdd[] = []
-      for (const add of ownAdds) {
-        if (add.epoch !== snapshot.epoch || add.seq > snapshot.seq) pendingAdds.push(add)
-        else if (!ids.has(add.id) && isLive(add.id, sentAt / 1000)) {
-          lostEpoch = snapshot.epoch
-          followUp = 'epoch'
-          return
-        }
-      }
-      ownAdds = pendingAdds
-    }
+    for (const entry of snapshot.entries) mirror.remember(entry)
+    ownAdds = ownAdds.filter((add) => add.epoch === snapshot.epoch && add.seq > snapshot.seq)
     position = { seq: snapshot.seq, epoch: snapshot.epoch }
     positionBeat = beatAtSend
     // Adds published after the snapshot may have overtaken its reply: count those in order.
@@ -214,11 +226,17 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     if (closed) return
     mirror.remember(entry)
     if (at === undefined || !proven) return
-    recent.set(key(at), entryId(entry))
+    const id = entryId(entry)
+    const seenAt = recent.get(key(at))
+    if (seenAt !== undefined && seenAt !== id && syncing === undefined) {
+      // Two different adds at one position: the history this mirror followed was discarded.
+      diverged(at.epoch)
+    }
+    recent.set(key(at), id)
     if (recent.size > MAX_RECENT) recent.delete(recent.keys().next().value!)
     if (ownAdds.length > 0) ownAdds = ownAdds.filter((add) => !settle(add))
     if (arrivedDuringLoad !== undefined) {
-      arrivedDuringLoad.push(at)
+      arrivedDuringLoad.push({ ...at, id: entryId(entry) })
       return
     }
     if (position === undefined || syncing !== undefined) return
