@@ -53,7 +53,7 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
   const extra = (await options.afterRecovery?.(run)) ?? {}
   if (options.newInstance) everyone.push(await options.newInstance())
   const lost = await lostRevocations(run, everyone)
-  const { run: _omit, ...shown } = { ...figures, lost, run }
+  const shown = { ...figures, lost }
   record(options.name, { ...shown, ...extra })
 
   const unaffected = run.samples.filter(

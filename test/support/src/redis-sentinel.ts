@@ -29,12 +29,18 @@ export interface RedisSentinel {
   master(): Promise<RedisProcess>
   /**
    * Causes a failover and resolves with the new master once the sentinels name it and it
-   * answers as master. `how`: `'command'` (SENTINEL FAILOVER, graceful), `'kill'` (SIGKILL the
-   * master) or `'pause'` (SIGSTOP it; thaw it yourself). Resolves with the old and new master.
+   * answers as master. `how`:
+   * - `'command'`: SENTINEL FAILOVER (graceful; the old master is demoted some seconds later);
+   * - `'kill'`: SIGKILL the master;
+   * - `'pause'`: SIGSTOP the master (thaw it yourself);
+   * - `'stale'`: freeze the replicas (SIGSTOP) and drop their links for `staleMs` while the master
+   *   keeps acknowledging writes, then SIGKILL the master and thaw them: a replica that lacks those
+   *   writes is promoted.
+   *   `onStale` runs right after the thaw, before the promotion (e.g. to read what the replicas hold).
    */
   failover(
-    how?: 'command' | 'kill' | 'pause',
-    timeoutMs?: number,
+    how?: 'command' | 'kill' | 'pause' | 'stale',
+    options?: { timeoutMs?: number; staleMs?: number; onStale?: (replicas: RedisProcess[]) => Promise<void> },
   ): Promise<{ from: RedisProcess; to: RedisProcess; tookMs: number }>
   /**
    * Resolves once the master has `count` replicas online (default: every other running server;
@@ -115,7 +121,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
       if (!node) throw new Error('the sentinels name no known master')
       return node
     },
-    async failover(how = 'command', timeoutMs = 15_000) {
+    async failover(how = 'command', { timeoutMs = 15_000, staleMs = 500, onStale } = {}) {
       const from = await self.master()
       const started = Date.now()
       if (how === 'command') {
@@ -123,8 +129,18 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
         if (!out.includes('OK')) throw new Error(`SENTINEL FAILOVER refused: ${out.trim()}`)
       } else if (how === 'kill') {
         await from.kill()
-      } else {
+      } else if (how === 'pause') {
         from.pause()
+      } else {
+        const replicas = servers.filter((s) => s !== from && s.running && !s.paused)
+        for (const replica of replicas) replica.pause()
+        // Cut the replication links too: otherwise what the master sends waits in the frozen
+        // replicas' socket buffers and reaches them after the thaw.
+        await from.cli('client', 'kill', 'type', 'replica')
+        await sleep(staleMs)
+        await from.kill()
+        for (const replica of replicas) replica.resume()
+        await onStale?.(replicas)
       }
       const deadline = started + timeoutMs
       while (Date.now() < deadline) {

@@ -27,3 +27,25 @@ test('1 master, 2 replicas, 3 sentinels: a forced failover and a killed master e
   expect(crashed.tookMs).toBeLessThan(5000)
   expect((await crashed.to.cli('role')).split('\n')[0]).toBe('master')
 })
+
+test('a stale failover: a write acknowledged while the replicas were frozen is missing on the new master', async () => {
+  await sentinel.stop()
+  sentinel = await startRedisSentinel({ replicas: 2, sentinels: 3 })
+  const master = await sentinel.master()
+  await master.cli('set', 'before', '1')
+  await sentinel.waitReplicasInSync()
+  let seenByReplicas: string[] = []
+  const failover = sentinel.failover('stale', {
+    staleMs: 400,
+    onStale: async (replicas) => {
+      seenByReplicas = await Promise.all(replicas.map(async (r) => (await r.cli('get', 'during')).trim()))
+    },
+  })
+  await new Promise((r) => setTimeout(r, 100))
+  expect((await master.cli('set', 'during', '1')).trim()).toBe('OK') // acknowledged by the master alone
+  const result = await failover
+  expect(result.from).toBe(master)
+  expect(seenByReplicas).toEqual(['', ''])
+  expect((await result.to.cli('get', 'before')).trim()).toBe('1')
+  expect((await result.to.cli('get', 'during')).trim()).toBe('')
+})
