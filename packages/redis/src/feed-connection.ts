@@ -88,13 +88,10 @@ export class FeedConnection {
     if (this.owns) {
       this.subscriber = undefined
       if (subscriber.status === 'ready') {
-        try {
-          await this.timed('QUIT', subscriber.quit())
-          return
-        } catch {
-          // fall through: drop the connection
-        }
+        await this.timed('QUIT', subscriber.quit()).catch(() => {})
       }
+      // Also after QUIT: it closes the data connection only, and a Sentinel client's failover
+      // detector keeps its own connections to the sentinels until the connector is disconnected.
       subscriber.disconnect()
     } else if (subscriber.status === 'ready') {
       const { channel } = this.options

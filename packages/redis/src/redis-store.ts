@@ -5,6 +5,7 @@ import {
   type DenylistEntry,
   type DenylistFeedHandlers,
   type DenylistSnapshot,
+  type FeedPosition,
   type Store,
 } from '@tokenguard/core'
 import { RedisStoreReplicationError } from './errors.js'
@@ -42,6 +43,13 @@ export { RedisStoreReplicationError, RedisStoreTimeoutError } from './errors.js'
 const PRUNE_BATCH = 1000
 /** Entries per restore call and per HSCAN page: bounded work per command, Redis stays responsive. */
 const BATCH = 500
+
+/** The `{ seq, epoch }` an add script returned. */
+function position(reply: unknown): FeedPosition | undefined {
+  if (!Array.isArray(reply)) return undefined
+  const [seq, epoch] = reply as unknown[]
+  return typeof seq === 'number' && typeof epoch === 'string' ? { seq, epoch } : undefined
+}
 
 function checkMs(value: number | undefined, name: string, fallback: number, allowZero: boolean): number {
   if (value === undefined) return fallback
@@ -136,7 +144,7 @@ export class RedisStore implements Store {
 
   // ---------------------------------------------------------------- denylist
 
-  async addDenylistEntry(entry: DenylistEntry): Promise<void> {
+  async addDenylistEntry(entry: DenylistEntry): Promise<FeedPosition | undefined> {
     const clean = normalizeEntry(entry)
     if (!clean) throw new TypeError('addDenylistEntry: not a valid DenylistEntry')
     const args = [
@@ -150,8 +158,7 @@ export class RedisStore implements Store {
       randomUUID(),
     ]
     if (this.waitForReplicas === 0) {
-      await this.timed('EVALSHA', this.scripts.tokenguardDenylistAdd(...args))
-      return
+      return position(await this.timed('EVALSHA', this.scripts.tokenguardDenylistAdd(...args)))
     }
     // The same connection (and, on a Cluster, the same node) runs the script, then WAIT: WAIT
     // counts the replicas that acknowledged every write this connection made before it.
@@ -169,6 +176,7 @@ export class RedisStore implements Store {
     if (acknowledged < this.waitForReplicas) {
       throw new RedisStoreReplicationError(acknowledged, this.waitForReplicas)
     }
+    return position(added?.[1])
   }
 
   async listDenylist(nowSeconds: number): Promise<DenylistEntry[]> {

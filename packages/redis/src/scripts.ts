@@ -71,7 +71,7 @@ local json = merge(ARGV[3], ARGV[4], ARGV[1])
 extend()
 local seq = redis.call('INCR', KEYS[3])
 redis.call(ARGV[6], ARGV[5], '{"t":"e","seq":' .. seq .. ',"epoch":' .. cjson.encode(epoch) .. ',"entry":' .. json .. '}')
-return seq
+return { seq, epoch }
 `
 
 // ARGV: nonce, channel, publish command, epoch candidate. Publishes the position now.

@@ -60,15 +60,15 @@ export function createDenylist(options: DenylistOptions) {
     if (mirror.size === 0) return undefined
     const nowSeconds = now() / 1000
     const issuer = context.issuer ?? ''
-    if (context.jti !== undefined && mirror.live(`jti:${issuer}\n${context.jti}`, nowSeconds)) return 'jti'
+    if (context.jti !== undefined && mirror.live('jti', `${issuer}\n${context.jti}`, nowSeconds)) return 'jti'
     if (context.subject !== undefined) {
-      const cutOff = mirror.live(`subject:${issuer}\n${context.subject}`, nowSeconds)
+      const cutOff = mirror.live('subject', `${issuer}\n${context.subject}`, nowSeconds)
       // A not-before cut-off: a token without `iat` cannot prove it was issued after it.
       const iat = context.claims.iat
       if (cutOff !== undefined && (typeof iat !== 'number' || iat < (cutOff.issuedBefore ?? 0)))
         return 'subject'
     }
-    if (mirror.fingerprints > 0 && mirror.live(`fingerprint:${tokenFingerprint(context.token)}`, nowSeconds))
+    if (mirror.fingerprints > 0 && mirror.live('fingerprint', tokenFingerprint(context.token), nowSeconds))
       return 'fingerprint'
     return undefined
   }
@@ -104,9 +104,9 @@ export function createDenylist(options: DenylistOptions) {
     },
     /** Records entries in the store (and so on every instance's feed) and in this mirror at once. */
     async add(newEntries: DenylistEntry[]): Promise<void> {
-      await Promise.all(newEntries.map((entry) => store.addDenylistEntry(entry)))
-      for (const entry of newEntries) {
-        sync.remember(entry)
+      const positions = await Promise.all(newEntries.map((entry) => store.addDenylistEntry(entry)))
+      for (const [i, entry] of newEntries.entries()) {
+        sync.remember(entry, positions[i] ?? undefined)
         if (entry.kind === 'fingerprint') options.onFingerprint?.(entry.key, true)
       }
     },

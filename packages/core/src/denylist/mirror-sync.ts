@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { EventListener } from '../events.js'
-import type { DenylistEntry, DenylistSnapshot, DenylistStore, FeedPosition } from '../store/store.js'
+import {
+  entryId,
+  type DenylistEntry,
+  type DenylistSnapshot,
+  type DenylistStore,
+  type FeedPosition,
+} from '../store/store.js'
 import type { MirrorEntries } from './mirror-entries.js'
 
 export interface MirrorSyncOptions {
@@ -18,6 +24,20 @@ type SyncReason = 'initial' | 'reconnect' | 'gap' | 'epoch' | 'poll'
 
 /** Heartbeats awaiting their echo; older ones are dropped (an echo that late proves nothing useful). */
 const MAX_PENDING = 64
+/** Feed positions remembered (what id came at which seq) to check this instance's own adds against. */
+const MAX_RECENT = 4096
+
+/** An add this instance made, at the position the store reported, until the feed or a load confirms it. */
+interface OwnAdd extends FeedPosition {
+  id: string
+  /** How many heartbeats had been sent when the add resolved: a later one must find it. */
+  beat: number
+}
+
+/** Entries this close to expiring (seconds) are not counted as lost when a store no longer has them. */
+const EXPIRY_MARGIN = 5
+
+const key = (at: FeedPosition) => `${at.epoch}\n${at.seq}`
 
 /**
  * Keeps a mirror current and knows how current it is. Freshness is proven, never inferred from
@@ -38,21 +58,55 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     typeof store.heartbeat === 'function' &&
     typeof store.snapshotDenylist === 'function'
   let position: FeedPosition | undefined
-  /** Send time of the load that set `position`: an echo of a heartbeat sent earlier predates it. */
-  let positionAt = 0
+  /** Heartbeats sent before the load that set `position` predate it: their echo proves nothing. */
+  let positionBeat = 0
   let freshAsOf = 0
   let loaded = false
   let degraded = false
   let feedDown = false
-  const pending = new Map<string, number>()
+  /** Heartbeats awaiting their echo: send time and send order. */
+  const pending = new Map<string, { sentAt: number; beat: number }>()
+  let beats = 0
   /** Positions of entries that arrived while a load was in flight. */
-  let arrivedDuringLoad: FeedPosition[] | undefined
+  let arrivedDuringLoad: Array<FeedPosition & { id: string }> | undefined
   let syncing: Promise<void> | undefined
   let followUp: SyncReason | undefined
   let lostEpoch: string | undefined
   let unsubscribe: (() => Promise<void>) | undefined
   let timer: NodeJS.Timeout | undefined
   let closed = false
+  /** Which entry id the feed delivered at each recent position. */
+  const recent = new Map<string, string>()
+  let ownAdds: OwnAdd[] = []
+
+  /**
+   * The store's history no longer holds an add it acknowledged to this instance (a failover to a
+   * replica that never received it, a write to a demoted master): repair, taking a new epoch so
+   * every mirror writes back what it holds.
+   */
+  function isLive(id: string, nowSeconds: number): boolean {
+    const colon = id.indexOf(':')
+    const kind = id.slice(0, colon) as DenylistEntry['kind']
+    return mirror.live(kind, id.slice(colon + 1), nowSeconds) !== undefined
+  }
+
+  function diverged(epoch: string): void {
+    lostEpoch = position?.epoch ?? epoch
+    requestSync('epoch').catch(() => {})
+  }
+
+  /** Checks one own add against what the feed delivered at its position; true once settled. */
+  function settle(add: OwnAdd): boolean {
+    const delivered = recent.get(key(add))
+    if (delivered === undefined) return false
+    if (delivered !== add.id) diverged(add.epoch)
+    return true
+  }
+
+  function confirmAdd(entry: DenylistEntry, at: FeedPosition): void {
+    const add: OwnAdd = { id: entryId(entry), seq: at.seq, epoch: at.epoch, beat: beats }
+    if (!settle(add)) ownAdds.push(add)
+  }
 
   function prove(sentAt: number): void {
     if (sentAt > freshAsOf) freshAsOf = sentAt
@@ -88,12 +142,36 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     return run
   }
 
+  /**
+   * Whether the store has lost what this mirror holds. Entries only ever leave a store by
+   * expiring, and every entry in the mirror came from the store (the feed, a load, or an add it
+   * acknowledged), so a live mirror entry that a later snapshot lacks is data the store lost,
+   * whatever seq and epoch say (a demoted master's last writes are lost under seq numbers the
+   * new master then reuses). Entries that may postdate the snapshot are not counted.
+   */
+  function lostFromStore(
+    snapshot: DenylistSnapshot,
+    sentAt: number,
+    arrived: Array<{ id: string }>,
+  ): boolean {
+    if (snapshot.epoch !== position!.epoch || snapshot.seq < position!.seq) return true
+    const inSnapshot = new Set(snapshot.entries.map(entryId))
+    for (const { id } of arrived) inSnapshot.add(id)
+    for (const add of ownAdds)
+      if (add.epoch === snapshot.epoch && add.seq > snapshot.seq) inSnapshot.add(add.id)
+    // A margin for clocks: the store prunes by the clock of whoever wrote last.
+    const horizon = sentAt / 1000 + EXPIRY_MARGIN
+    for (const entry of mirror.liveEntries(horizon)) if (!inSnapshot.has(entryId(entry))) return true
+    return false
+  }
+
   async function load(reason: SyncReason): Promise<void> {
     const sentAt = now()
+    const beatAtSend = beats
     const started = performance.now()
     arrivedDuringLoad = []
     let snapshot: DenylistSnapshot
-    let arrived: FeedPosition[]
+    let arrived: Array<FeedPosition & { id: string }>
     try {
       snapshot = proven
         ? await store.snapshotDenylist!(sentAt / 1000)
@@ -102,15 +180,19 @@ export function createMirrorSync(options: MirrorSyncOptions) {
       arrived = arrivedDuringLoad ?? []
       arrivedDuringLoad = undefined
     }
-    for (const entry of snapshot.entries) mirror.remember(entry)
-    if (proven && position !== undefined && snapshot.epoch !== position.epoch) {
-      // The store came back with other data (an empty restart): repair before trusting it.
+    if (proven && position !== undefined && lostFromStore(snapshot, sentAt, arrived)) {
+      // The store came back with other data (an empty restart), with less history than this
+      // mirror saw, or without entries it acknowledged (a failover to a replica that missed the
+      // last adds, writes a demoted master took): write the mirror back before trusting it.
+      for (const entry of snapshot.entries) mirror.remember(entry)
       lostEpoch = position.epoch
       followUp = 'epoch'
       return
     }
+    for (const entry of snapshot.entries) mirror.remember(entry)
+    ownAdds = ownAdds.filter((add) => add.epoch === snapshot.epoch && add.seq > snapshot.seq)
     position = { seq: snapshot.seq, epoch: snapshot.epoch }
-    positionAt = sentAt
+    positionBeat = beatAtSend
     // Adds published after the snapshot may have overtaken its reply: count those in order.
     const later = new Set(arrived.filter((at) => at.epoch === snapshot.epoch).map((at) => at.seq))
     while (later.has(position.seq + 1)) position.seq++
@@ -135,6 +217,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     else for (const entry of entries) await store.addDenylistEntry(entry)
     lostEpoch = undefined
     position = undefined
+    ownAdds = [] // written back with the rest
     emit({ type: 'denylist_repaired', entries: entries.length, durationMs: performance.now() - started })
     await load('epoch')
   }
@@ -143,8 +226,17 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     if (closed) return
     mirror.remember(entry)
     if (at === undefined || !proven) return
+    const id = entryId(entry)
+    const seenAt = recent.get(key(at))
+    if (seenAt !== undefined && seenAt !== id && syncing === undefined) {
+      // Two different adds at one position: the history this mirror followed was discarded.
+      diverged(at.epoch)
+    }
+    recent.set(key(at), id)
+    if (recent.size > MAX_RECENT) recent.delete(recent.keys().next().value!)
+    if (ownAdds.length > 0) ownAdds = ownAdds.filter((add) => !settle(add))
     if (arrivedDuringLoad !== undefined) {
-      arrivedDuringLoad.push(at)
+      arrivedDuringLoad.push({ ...at, id: entryId(entry) })
       return
     }
     if (position === undefined || syncing !== undefined) return
@@ -157,15 +249,20 @@ export function createMirrorSync(options: MirrorSyncOptions) {
   }
 
   function onHeartbeat(nonce: string, at: FeedPosition): void {
-    const sentAt = pending.get(nonce)
-    if (sentAt === undefined || closed) return // another instance's heartbeat
-    for (const [other, otherSentAt] of pending) if (otherSentAt <= sentAt) pending.delete(other)
-    if (position === undefined || syncing !== undefined || sentAt < positionAt) return
+    const sent = pending.get(nonce)
+    if (sent === undefined || closed) return // another instance's heartbeat
+    const { sentAt, beat } = sent
+    for (const [other, earlier] of pending) if (earlier.beat <= beat) pending.delete(other)
+    if (position === undefined || syncing !== undefined || beat <= positionBeat) return
     if (at.epoch !== position.epoch || at.seq < position.seq) {
       lostEpoch = position.epoch
       requestSync('epoch').catch(() => {})
     } else if (at.seq > position.seq) {
       requestSync('gap').catch(() => {})
+    } else if (ownAdds.some((add) => add.beat < beat)) {
+      // Sent after an own add resolved, on the same path, and no feed message settled it: the
+      // add is not in the history this heartbeat went through.
+      diverged(at.epoch)
     } else {
       prove(sentAt)
     }
@@ -183,7 +280,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     }
     if (feedDown || syncing !== undefined) return
     const nonce = randomUUID()
-    pending.set(nonce, now())
+    pending.set(nonce, { sentAt: now(), beat: ++beats })
     if (pending.size > MAX_PENDING) pending.delete(pending.keys().next().value!)
     store.heartbeat!(nonce).catch(() => {
       pending.delete(nonce) // never published: it cannot come back
@@ -218,7 +315,11 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     },
     /** Loads the whole list now (a request on a stale mirror with `fallbackToStore`). */
     reload: () => requestSync('reconnect'),
-    remember: (entry: DenylistEntry) => mirror.remember(entry),
+    /** An add this instance made: into the mirror now, and checked against the store's history. */
+    remember(entry: DenylistEntry, at?: FeedPosition): void {
+      mirror.remember(entry)
+      if (at !== undefined && proven && !closed) confirmAdd(entry, at)
+    },
     async close(): Promise<void> {
       closed = true
       clearInterval(timer)

@@ -1,11 +1,12 @@
 /**
- * Ids in expiry order (a binary min-heap), so freeing what expired costs O(expired · log n) instead
- * of a scan of everything held. An id may be pushed again with a later expiry (a merged entry):
- * the owner checks, on `popExpired`, that the expiry it holds for an id is the one that came out.
+ * Items (ids, or the entries themselves) in expiry order (a binary min-heap), so freeing what
+ * expired costs O(expired · log n) instead of a scan of everything held. An item may be pushed
+ * again with a later expiry (a merged entry): the owner checks, on `popExpired`, that what it
+ * holds still matches what came out.
  */
-export class ExpiryQueue {
+export class ExpiryQueue<T = string> {
   private readonly times: number[] = []
-  private readonly ids: string[] = []
+  private readonly ids: T[] = []
 
   get size(): number {
     return this.times.length
@@ -16,7 +17,7 @@ export class ExpiryQueue {
     return this.times[0]
   }
 
-  push(id: string, expiresAt: number): void {
+  push(id: T, expiresAt: number): void {
     const { times, ids } = this
     let i = times.length
     times.push(expiresAt)
@@ -32,9 +33,13 @@ export class ExpiryQueue {
     ids[i] = id
   }
 
-  /** Calls `visit(id, expiresAt)` for every queued expiry `<= until`, earliest first, removing them. */
-  popExpired(until: number, visit: (id: string, expiresAt: number) => void): void {
-    while (this.times.length > 0 && this.times[0]! <= until) {
+  /**
+   * Calls `visit(id, expiresAt)` for every queued expiry `<= until`, earliest first, removing them;
+   * at most `limit` of them, so one call never holds the event loop for long.
+   */
+  popExpired(until: number, visit: (id: T, expiresAt: number) => void, limit = Infinity): void {
+    let popped = 0
+    while (this.times.length > 0 && this.times[0]! <= until && popped++ < limit) {
       const expiresAt = this.times[0]!
       const id = this.ids[0]!
       this.removeTop()

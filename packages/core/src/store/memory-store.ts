@@ -7,6 +7,7 @@ import {
   type DenylistEntry,
   type DenylistFeedHandlers,
   type DenylistSnapshot,
+  type FeedPosition,
   type Store,
 } from './store.js'
 
@@ -91,11 +92,12 @@ export class MemoryStore implements Store {
     return true
   }
 
-  async addDenylistEntry(entry: DenylistEntry): Promise<void> {
+  async addDenylistEntry(entry: DenylistEntry): Promise<FeedPosition> {
     this.prune(this.now() / 1000)
     const merged = this.merge(entry)
     const position = { seq: ++this.seq, epoch: this.epoch }
     for (const subscriber of this.subscribers) subscriber.onEntry({ ...merged }, { ...position })
+    return { ...position }
   }
 
   async listDenylist(nowSeconds: number): Promise<DenylistEntry[]> {

@@ -63,8 +63,12 @@ export interface ReplayGuard {
  * `snapshotDenylist`, the mirror polls `listDenylist` and is fresh as of its last successful poll.
  */
 export interface DenylistStore {
-  /** Records an entry (it expires on its own at `expiresAt`) and publishes it on the feed. */
-  addDenylistEntry(entry: DenylistEntry): Promise<void>
+  /**
+   * Records an entry (it expires on its own at `expiresAt`) and publishes it on the feed. A store
+   * with positions resolves with the add's position: the mirror then checks that the store's
+   * history really holds it (after a failover to a replica that never saw it, it does not).
+   */
+  addDenylistEntry(entry: DenylistEntry): Promise<FeedPosition | void>
   /** Every entry that has not expired at `nowSeconds`. */
   listDenylist(nowSeconds: number): Promise<DenylistEntry[]>
   /** Subscribes to the change feed; resolves once subscribed, with a function that unsubscribes. */
