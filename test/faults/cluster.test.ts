@@ -41,27 +41,29 @@ async function fleet(prefix: string) {
 async function killUnderLoad(name: string, prefix: string, pick: () => Promise<RedisProcess>) {
   const { a, b, late } = await fleet(prefix)
   let victim: RedisProcess | undefined
-  const result = await faultCase({
-    name,
-    instances: [a, b],
-    revokers: [a, b],
-    affected: ['A', 'B'],
-    expectFailClosed: false, // a replica takes over within about the bound: 503 only if it does not
-    revokeEveryMs: 5, // many revocations around the kill: a lost one would show
-    fault: async () => {
-      victim = await pick()
-      await victim.kill()
-    },
-    healAt: 3500,
-    heal: () => cluster.waitHealthy(10_000),
-    durationMs: 5000,
-    afterRecovery: async () => ({ killedPort: victim?.port }),
-    newInstance: late,
-  })
-  // The killed node comes back as a replica, for the next case.
-  await victim!.restart()
-  await cluster.waitHealthy(10_000)
-  return result
+  try {
+    return await faultCase({
+      name,
+      instances: [a, b],
+      revokers: [a, b],
+      affected: ['A', 'B'],
+      expectFailClosed: false, // a replica takes over within about the bound: 503 only if it does not
+      revokeEveryMs: 5, // many revocations around the kill: a lost one would show
+      fault: async () => {
+        victim = await pick()
+        await victim.kill()
+      },
+      healAt: 3500,
+      heal: () => cluster.waitHealthy(10_000),
+      durationMs: 5000,
+      afterRecovery: async () => ({ killedPort: victim?.port }),
+      newInstance: late,
+    })
+  } finally {
+    // The killed node comes back as a replica, for the next case (also when this one failed).
+    await victim?.restart()
+    await cluster.waitHealthy(15_000)
+  }
 }
 
 test("kill -9 of the denylist slot's master: a replica takes over; no acknowledged revocation lost on any instance", async () => {
