@@ -36,6 +36,7 @@ export class FeedConnection {
   private closed = false
   private readonly awaited = new Map<string, number>()
   private lastRecycle = 0
+  private retry: NodeJS.Timeout | undefined
 
   constructor(private readonly options: FeedConnectionOptions) {
     this.subscriber = options.subscriber
@@ -49,7 +50,22 @@ export class FeedConnection {
   /** Connects (once) and resolves when the channel is subscribed, within commandTimeout. */
   async open(): Promise<void> {
     this.attach()
+    this.retry ??= setInterval(() => this.resubscribeIfDown(), Math.max(250, this.options.commandTimeout))
+    this.retry.unref()
     await this.ensureSubscribed()
+  }
+
+  /**
+   * A subscription that failed while the client was still settling (a Cluster mid-failover answers
+   * `SSUBSCRIBE` with "no subscriber for slot" and emits no second `ready`) is retried here.
+   */
+  private resubscribeIfDown(): void {
+    const subscriber = this.subscriber
+    if (this.state !== 'down' || this.closed || subscriber === undefined || this.subscribing) return
+    if (subscriber.status !== 'ready') return // ioredis is reconnecting; 'ready' will follow
+    this.ensureSubscribed().catch(() => {
+      if (this.state === 'down' && !this.closed && subscriber.status === 'ready') subscriber.disconnect(true)
+    })
   }
 
   /** A heartbeat of this store was published: it must come back on this connection. */
@@ -80,6 +96,7 @@ export class FeedConnection {
 
   async close(): Promise<void> {
     this.closed = true
+    clearInterval(this.retry)
     this.state = 'idle'
     this.detach?.()
     this.detach = undefined

@@ -7,6 +7,7 @@ import {
   type DenylistStore,
   type FeedPosition,
 } from '../store/store.js'
+import { HistoryCheck } from './history-check.js'
 import type { MirrorEntries } from './mirror-entries.js'
 
 export interface MirrorSyncOptions {
@@ -24,21 +25,6 @@ type SyncReason = 'initial' | 'reconnect' | 'gap' | 'epoch' | 'poll'
 
 /** Heartbeats awaiting their echo; older ones are dropped (an echo that late proves nothing useful). */
 const MAX_PENDING = 64
-/** Feed positions remembered (what id came at which seq) to check this instance's own adds against. */
-const MAX_RECENT = 4096
-
-/** An add this instance made, at the position the store reported, until the feed or a load confirms it. */
-interface OwnAdd extends FeedPosition {
-  id: string
-  /** How many heartbeats had been sent when the add resolved: a later one must find it. */
-  beat: number
-}
-
-/** Entries this close to expiring (seconds) are not counted as lost when a store no longer has them. */
-const EXPIRY_MARGIN = 5
-
-const key = (at: FeedPosition) => `${at.epoch}\n${at.seq}`
-
 /**
  * Keeps a mirror current and knows how current it is. Freshness is proven, never inferred from
  * socket events: the mirror is fresh as of the send time of its latest own heartbeat that came
@@ -75,37 +61,12 @@ export function createMirrorSync(options: MirrorSyncOptions) {
   let unsubscribe: (() => Promise<void>) | undefined
   let timer: NodeJS.Timeout | undefined
   let closed = false
-  /** Which entry id the feed delivered at each recent position. */
-  const recent = new Map<string, string>()
-  let ownAdds: OwnAdd[] = []
+  const history = new HistoryCheck(mirror)
 
-  /**
-   * The store's history no longer holds an add it acknowledged to this instance (a failover to a
-   * replica that never received it, a write to a demoted master): repair, taking a new epoch so
-   * every mirror writes back what it holds.
-   */
-  function isLive(id: string, nowSeconds: number): boolean {
-    const colon = id.indexOf(':')
-    const kind = id.slice(0, colon) as DenylistEntry['kind']
-    return mirror.live(kind, id.slice(colon + 1), nowSeconds) !== undefined
-  }
-
+  /** The store's history lost what this mirror was told: repair, taking a new epoch. */
   function diverged(epoch: string): void {
     lostEpoch = position?.epoch ?? epoch
     requestSync('epoch').catch(() => {})
-  }
-
-  /** Checks one own add against what the feed delivered at its position; true once settled. */
-  function settle(add: OwnAdd): boolean {
-    const delivered = recent.get(key(add))
-    if (delivered === undefined) return false
-    if (delivered !== add.id) diverged(add.epoch)
-    return true
-  }
-
-  function confirmAdd(entry: DenylistEntry, at: FeedPosition): void {
-    const add: OwnAdd = { id: entryId(entry), seq: at.seq, epoch: at.epoch, beat: beats }
-    if (!settle(add)) ownAdds.push(add)
   }
 
   function prove(sentAt: number): void {
@@ -142,29 +103,6 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     return run
   }
 
-  /**
-   * Whether the store has lost what this mirror holds. Entries only ever leave a store by
-   * expiring, and every entry in the mirror came from the store (the feed, a load, or an add it
-   * acknowledged), so a live mirror entry that a later snapshot lacks is data the store lost,
-   * whatever seq and epoch say (a demoted master's last writes are lost under seq numbers the
-   * new master then reuses). Entries that may postdate the snapshot are not counted.
-   */
-  function lostFromStore(
-    snapshot: DenylistSnapshot,
-    sentAt: number,
-    arrived: Array<{ id: string }>,
-  ): boolean {
-    if (snapshot.epoch !== position!.epoch || snapshot.seq < position!.seq) return true
-    const inSnapshot = new Set(snapshot.entries.map(entryId))
-    for (const { id } of arrived) inSnapshot.add(id)
-    for (const add of ownAdds)
-      if (add.epoch === snapshot.epoch && add.seq > snapshot.seq) inSnapshot.add(add.id)
-    // A margin for clocks: the store prunes by the clock of whoever wrote last.
-    const horizon = sentAt / 1000 + EXPIRY_MARGIN
-    for (const entry of mirror.liveEntries(horizon)) if (!inSnapshot.has(entryId(entry))) return true
-    return false
-  }
-
   async function load(reason: SyncReason): Promise<void> {
     const sentAt = now()
     const beatAtSend = beats
@@ -180,7 +118,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
       arrived = arrivedDuringLoad ?? []
       arrivedDuringLoad = undefined
     }
-    if (proven && position !== undefined && lostFromStore(snapshot, sentAt, arrived)) {
+    if (proven && position !== undefined && history.lostFrom(snapshot, position, sentAt, arrived)) {
       // The store came back with other data (an empty restart), with less history than this
       // mirror saw, or without entries it acknowledged (a failover to a replica that missed the
       // last adds, writes a demoted master took): write the mirror back before trusting it.
@@ -190,7 +128,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
       return
     }
     for (const entry of snapshot.entries) mirror.remember(entry)
-    ownAdds = ownAdds.filter((add) => add.epoch === snapshot.epoch && add.seq > snapshot.seq)
+    history.loaded(snapshot)
     position = { seq: snapshot.seq, epoch: snapshot.epoch }
     positionBeat = beatAtSend
     // Adds published after the snapshot may have overtaken its reply: count those in order.
@@ -217,7 +155,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     else for (const entry of entries) await store.addDenylistEntry(entry)
     lostEpoch = undefined
     position = undefined
-    ownAdds = [] // written back with the rest
+    history.restored() // own adds were written back with the rest
     emit({ type: 'denylist_repaired', entries: entries.length, durationMs: performance.now() - started })
     await load('epoch')
   }
@@ -226,15 +164,10 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     if (closed) return
     mirror.remember(entry)
     if (at === undefined || !proven) return
-    const id = entryId(entry)
-    const seenAt = recent.get(key(at))
-    if (seenAt !== undefined && seenAt !== id && syncing === undefined) {
+    if (!history.delivered(entry, at) && syncing === undefined) {
       // Two different adds at one position: the history this mirror followed was discarded.
       diverged(at.epoch)
     }
-    recent.set(key(at), id)
-    if (recent.size > MAX_RECENT) recent.delete(recent.keys().next().value!)
-    if (ownAdds.length > 0) ownAdds = ownAdds.filter((add) => !settle(add))
     if (arrivedDuringLoad !== undefined) {
       arrivedDuringLoad.push({ ...at, id: entryId(entry) })
       return
@@ -259,7 +192,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
       requestSync('epoch').catch(() => {})
     } else if (at.seq > position.seq) {
       requestSync('gap').catch(() => {})
-    } else if (ownAdds.some((add) => add.beat < beat)) {
+    } else if (history.missingBefore(beat)) {
       // Sent after an own add resolved, on the same path, and no feed message settled it: the
       // add is not in the history this heartbeat went through.
       diverged(at.epoch)
@@ -318,7 +251,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     /** An add this instance made: into the mirror now, and checked against the store's history. */
     remember(entry: DenylistEntry, at?: FeedPosition): void {
       mirror.remember(entry)
-      if (at !== undefined && proven && !closed) confirmAdd(entry, at)
+      if (at !== undefined && proven && !closed && !history.acknowledged(entry, at, beats)) diverged(at.epoch)
     },
     async close(): Promise<void> {
       closed = true
