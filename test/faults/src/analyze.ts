@@ -24,6 +24,8 @@ export interface Figures {
   requests: number
   /** Answers that are neither 2xx, 401 nor 503 (a 500, a network error). */
   errors: number
+  /** 503 answers without a Retry-After or without the temporarily_unavailable error. */
+  malformed503: number
   /** A revoked token accepted on /pay later than PROPAGATION_MS after its revoke() resolved. */
   violations: number
   /** /read with a fresh token not answered 200. */
@@ -70,6 +72,7 @@ export function analyze(run: Run, affected: string[]): Figures {
   return {
     requests: samples.length,
     errors: samples.filter((s) => ![200, 401, 503].includes(s.status)).length,
+    malformed503: samples.filter((s) => s.status === 503 && !s.wellFormed503).length,
     violations: samples.filter(
       (s) =>
         s.path === '/pay' &&

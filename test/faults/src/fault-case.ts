@@ -80,6 +80,7 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
   ).length
   expect({
     errors: figures.errors,
+    malformed503: figures.malformed503,
     violations: figures.violations,
     normalFailures: figures.normalFailures,
     propagationAccepted: run.propagation.filter((p) => p.outcome === 'accepted').length,
@@ -89,6 +90,7 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
     unhandled,
   }).toEqual({
     errors: 0,
+    malformed503: 0,
     violations: 0,
     normalFailures: 0,
     propagationAccepted: 0,
