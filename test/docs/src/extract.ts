@@ -159,12 +159,16 @@ export function writeModules(
       declaration: false,
       sourceMap: false,
       types: ['node', 'jest'],
-      paths: Object.fromEntries(
-        WORKSPACE_PACKAGES.map((name) => [
-          `@tokenguard/${name}`,
-          [relative(path.join(root, `packages/${name}/src/index.ts`))],
-        ]),
-      ),
+      paths: {
+        ...Object.fromEntries(
+          WORKSPACE_PACKAGES.map((name) => [
+            `@tokenguard/${name}`,
+            [relative(path.join(root, `packages/${name}/src/index.ts`))],
+          ]),
+        ),
+        // A published subpath of the testing kit.
+        '@tokenguard/testing/store-suite': [relative(path.join(root, 'packages/testing/src/store-suite.ts'))],
+      },
     },
     files: [relative(PRELUDE), ...checked.map((block) => relative(block.module))],
   }
