@@ -1,6 +1,7 @@
 export { createValidator, isValidator } from './validator.js'
 export type { Validator, Authenticator } from './validator.js'
 export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } from './options.js'
+export type { Jwk } from './jwk.js'
 export type { AuthContext, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { RequestLike } from './request.js'
 export {
