@@ -23,24 +23,26 @@ export function pnpm(args: string[], cwd: string): string {
 
 /** Every non-private package under packages/, packed (workspace ranges rewritten, hooks applied). */
 export function packPublished(destination: string): PackedPackage[] {
+  // One recursive pack: a single pnpm start instead of one per package (pnpm skips private ones).
+  pnpm(['-r', '--filter', './packages/*', 'pack', '--pack-destination', destination], root)
   const packed: PackedPackage[] = []
   for (const folder of readdirSync(join(root, 'packages'))) {
     const source = join(root, 'packages', folder)
-    const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { private?: boolean }
+    const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as {
+      name: string
+      version: string
+      private?: boolean
+    }
     if (manifest.private) continue
+    const file = `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`
     const out = join(destination, folder)
     mkdirSync(out, { recursive: true })
-    pnpm(['pack', '--pack-destination', out], source)
-    const tarball = join(
-      out,
-      readdirSync(out).find((f) => f.endsWith('.tgz'))!,
-    )
-    execFileSync('tar', ['-xzf', tarball, '-C', out])
+    execFileSync('tar', ['-xzf', join(destination, file), '-C', out])
     const contents = join(out, 'package')
     packed.push({
-      name: (manifest as { name: string }).name,
+      name: manifest.name,
       source,
-      tarball,
+      tarball: join(destination, file),
       contents,
       manifest: JSON.parse(readFileSync(join(contents, 'package.json'), 'utf8')),
     })
