@@ -3,7 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-const root = resolve(__dirname, '../../..')
+// A function, not a constant: the demo bundles this package as ESM, where `__dirname` only exists
+// inside CommonJS (Jest), so nothing may read it when the module loads.
+const repoRoot = () => resolve(__dirname, '../../..')
 
 /** A published package as the registry would receive it: `pnpm pack` output, unpacked beside it. */
 export interface PackedPackage {
@@ -24,6 +26,7 @@ export function pnpm(args: string[], cwd: string): string {
 /** Every non-private package under packages/, packed (workspace ranges rewritten, hooks applied). */
 export function packPublished(destination: string): PackedPackage[] {
   // One recursive pack: a single pnpm start instead of one per package (pnpm skips private ones).
+  const root = repoRoot()
   pnpm(['-r', '--filter', './packages/*', 'pack', '--pack-destination', destination], root)
   const packed: PackedPackage[] = []
   for (const folder of readdirSync(join(root, 'packages'))) {
