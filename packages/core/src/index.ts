@@ -4,6 +4,7 @@ export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } 
 export type { ClaimPath, IssuerInput, IssuerOptions, ProfileName, ProfileOptions } from './profiles/index.js'
 export { PROFILE_NAMES } from './profiles/index.js'
 export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
+export type { Jwk } from './jwk.js'
 export type { RequestLike } from './request.js'
 export {
   TokenError,

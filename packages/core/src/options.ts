@@ -1,4 +1,4 @@
-import type { JWK } from 'jose'
+import type { Jwk as JWK } from './jwk.js'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
 import { resolveIssuers, type IssuerInput } from './profiles/resolve.js'
