@@ -29,7 +29,7 @@ export const USAGE = `node bench/run.mjs [flags]
   --connections N      wrk connections (default 50)
   --pool N             distinct tokens per kind for the distinct workload (default 11000)
   --revocations N      revocations in the propagation test (default 200)
-  --only TEXT          only HTTP scenarios whose id contains TEXT (skips propagation and growth)
+  --only A,B           only HTTP scenarios whose id contains A or B (skips the rest)
   --out FILE           JSON report (default bench/results/latest.json, quick.json with --quick)
   --profile ID         run one HTTP scenario once under --cpu-prof and print where the time goes;
                        micro:<variant> profiles an in-process variant (e.g. micro:tokenguard-cold-RS256)

@@ -47,7 +47,7 @@ export function renderMicro(micro) {
   }
   const rows = micro.results.map((r) => [r.name, fmt(r.usPerCall, 2), pct(r.cv), fmt(r.usPerCall / floor(r.name))])
   const memory = Object.entries(micro.cacheEntryBytes ?? {}).map(([alg, bytes]) => `${alg} ${int(bytes)} B`).join(', ')
-  return `${table(['variant (one call = one validation)', 'µs/call', 'CV', '× crypto.verify'], rows)}\n\n${micro.rounds} interleaved rounds of ${micro.pool} calls; verified-token cache, heap per entry: ${memory || '–'}`
+  return `${table(['variant (one call = one validation)', 'CPU µs/call', 'CV', '× crypto.verify'], rows)}\n\n${micro.rounds} interleaved rounds of ${micro.pool} calls; verified-token cache, heap per entry: ${memory || '–'}`
 }
 
 const cell = (v) => {
@@ -59,7 +59,7 @@ const cell = (v) => {
 export function renderGrowth(growth) {
   const parts = []
   for (const curve of growth.curves ?? []) {
-    parts.push(`**${curve.title}**${curve.note ? ` (${curve.note})` : ''}\n\n${table(curve.header, curve.rows.map((row) => row.map(cell))))}`)
+    parts.push(`**${curve.title}**${curve.note ? ` (${curve.note})` : ''}\n\n${table(curve.header, curve.rows.map((row) => row.map(cell)))}`)
   }
   return parts.join('\n\n')
 }

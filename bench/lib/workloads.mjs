@@ -132,6 +132,7 @@ export function selectScenarios({ quick, only, profile }) {
   let rows = allScenarios()
   if (profile) return rows.filter((row) => row.id === profile)
   if (quick) rows = rows.filter((row) => QUICK_IDS.has(row.id))
-  if (only) rows = rows.filter((row) => row.id.includes(only))
+  // A comma-separated list of id substrings.
+  if (only) rows = rows.filter((row) => only.split(',').some((part) => row.id.includes(part)))
   return rows
 }
