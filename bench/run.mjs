@@ -137,7 +137,8 @@ async function main() {
   const aux = await startAux(1, jwks) // the authorization server: metadata, JWKS, introspection (1 ms)
   const issuer = aux.issuer
   const tokens = await buildTokens(keys, issuer, scenarios)
-  const wantsRedis = scenarios.some((s) => s.server.store === 'redis') || (!opts.profile && !opts.only)
+  const wantsRedis =
+    scenarios.some((s) => s.server.store === 'redis') || (!opts.profile && !opts.only && (opts.http || opts.growth))
   const { redis, note: redisNote } = await startRedisIfWanted(wantsRedis)
   const ctx = { aux: aux.child, issuer, tokens, redisUrl: redis?.url }
   const failures = []
