@@ -43,12 +43,32 @@ try {
       const out = path.join(tmp, `${side}-${pair}.json`)
       const args = values.micro
         ? ['run.mjs', '--no-http', '--no-growth', '--out', out]
-        : ['run.mjs', '--only', values.only, '--rounds', '1', '--duration', values.duration, '--pool', values.pool, '--out', out]
-      execFileSync(process.execPath, args, { cwd: here, stdio: ['ignore', 'ignore', 'inherit'], timeout: 1_800_000 })
+        : [
+            'run.mjs',
+            '--only',
+            values.only,
+            '--rounds',
+            '1',
+            '--duration',
+            values.duration,
+            '--pool',
+            values.pool,
+            '--out',
+            out,
+          ]
+      execFileSync(process.execPath, args, {
+        cwd: here,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        timeout: 1_800_000,
+      })
       const report = JSON.parse(fs.readFileSync(out, 'utf8'))
       runs[side].push(
         values.micro
-          ? report.micro.results.map((r) => ({ id: r.name, cpuPerRequest: r.usPerCall, rps: 1e6 / r.usPerCall }))
+          ? report.micro.results.map((r) => ({
+              id: r.name,
+              cpuPerRequest: r.usPerCall,
+              rps: 1e6 / r.usPerCall,
+            }))
           : report.results,
       )
       console.log(`pair ${pair}: ${side} done`)
@@ -60,12 +80,22 @@ try {
 
 const ids = runs.after[0].map((r) => r.id)
 const unit = values.micro ? ['CPU µs/call', 'calls/s'] : ['CPU µs/req', 'req/s']
-const lines = [`| scenario | ${unit[0]} before | after | Δ | ${unit[1]} before | after | Δ | CV before / after (CPU) |`, '|---|---:|---:|---:|---:|---:|---:|---:|']
+const lines = [
+  `| scenario | ${unit[0]} before | after | Δ | ${unit[1]} before | after | Δ | CV before / after (CPU) |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+]
 for (const id of ids) {
   const pick = (side, key) => runs[side].map((results) => results.find((r) => r.id === id)?.[key])
-  const [cb, ca, rb, ra] = [pick('before', 'cpuPerRequest'), pick('after', 'cpuPerRequest'), pick('before', 'rps'), pick('after', 'rps')]
+  const [cb, ca, rb, ra] = [
+    pick('before', 'cpuPerRequest'),
+    pick('after', 'cpuPerRequest'),
+    pick('before', 'rps'),
+    pick('after', 'rps'),
+  ]
   const d = (a, b) => `${((median(a) / median(b) - 1) * 100).toFixed(1)}%`
-  lines.push(`| ${id} | ${median(cb).toFixed(1)} | ${median(ca).toFixed(1)} | ${d(ca, cb)} | ${Math.round(median(rb))} | ${Math.round(median(ra))} | ${d(ra, rb)} | ${(cv(cb) * 100).toFixed(1)}% / ${(cv(ca) * 100).toFixed(1)}% |`)
+  lines.push(
+    `| ${id} | ${median(cb).toFixed(1)} | ${median(ca).toFixed(1)} | ${d(ca, cb)} | ${Math.round(median(rb))} | ${Math.round(median(ra))} | ${d(ra, rb)} | ${(cv(cb) * 100).toFixed(1)}% / ${(cv(ca) * 100).toFixed(1)}% |`,
+  )
 }
 const shape = values.micro ? 'micro-bench runs' : `pairs × ${values.duration} s per scenario`
 console.log(`\n${values.pairs} interleaved ${shape}; medians\n\n${lines.join('\n')}`)

@@ -3,7 +3,6 @@
 // framework, a hook floor and the peers), an in-process micro-bench, growth curves and revocation
 // propagation, each with its targets met or missed. `node bench/run.mjs --help` lists the flags.
 // Everything listens on 127.0.0.1; every load loop is bounded in count and time.
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -16,10 +15,16 @@ import { hasWrk } from './lib/load.mjs'
 import { USAGE, readOptions } from './lib/options.mjs'
 import { summarizeProfile } from './lib/profile.mjs'
 import { measurePropagation } from './lib/propagation.mjs'
-import { renderGrowth, renderHttp, renderMicro } from './lib/report.mjs'
-import { median } from './lib/stats.mjs'
-import { computeTargets, renderTargets } from './lib/targets.mjs'
-import { API_CLIENT, AUDIENCE, OPAQUE_PREFIX, createKeys, opaqueToken, signPool, signToken } from './lib/tokens.mjs'
+import { finish } from './lib/summary.mjs'
+import {
+  API_CLIENT,
+  AUDIENCE,
+  OPAQUE_PREFIX,
+  createKeys,
+  opaqueToken,
+  signPool,
+  signToken,
+} from './lib/tokens.mjs'
 import { allScenarios, selectScenarios } from './lib/workloads.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -27,7 +32,8 @@ const opts = readOptions(process.argv.slice(2), here)
 const HARD_LIMIT_MS = opts.quick ? 150_000 : 3_600_000
 
 const startedAt = Date.now()
-const log = (...args) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s]`, ...args)
+const log = (...args) =>
+  console.log(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s]`, ...args)
 
 async function startAux(introspectionDelayMs, jwks) {
   return start(
@@ -56,11 +62,15 @@ async function buildTokens(keys, issuer, scenarios) {
   const tokens = {}
   for (const kind of ['jwt-RS256', 'jwt-ES256', 'opaque']) {
     const alg = kind.slice(4)
-    tokens[kind] = { repeated: [kind === 'opaque' ? opaqueToken() : await signToken(keys[alg], alg, issuer, 0)] }
+    tokens[kind] = {
+      repeated: [kind === 'opaque' ? opaqueToken() : await signToken(keys[alg], alg, issuer, 0)],
+    }
     if (!needed.has(`${kind}:distinct`)) continue
     const t = Date.now()
     tokens[kind].distinct =
-      kind === 'opaque' ? Array.from({ length: opts.pool }, opaqueToken) : await signPool(keys[alg], alg, issuer, opts.pool)
+      kind === 'opaque'
+        ? Array.from({ length: opts.pool }, opaqueToken)
+        : await signPool(keys[alg], alg, issuer, opts.pool)
     log(`signed ${opts.pool} distinct ${kind} tokens in ${((Date.now() - t) / 1000).toFixed(1)} s`)
   }
   return tokens
@@ -75,14 +85,26 @@ async function profileMode(ctx) {
   const before = new Set(fs.readdirSync(dir))
   const execArgv = ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${dir}`]
   if (opts.profile.startsWith('micro:')) {
-    const micro = await start('micro.mjs', { ...microConfig(), only: opts.profile.slice(6) }, { execArgv, timeoutMs: 600_000 })
-    for (const r of micro.results) console.log(`${r.name}: ${r.usPerCall.toFixed(2)} µs/call (CV ${(r.cv * 100).toFixed(1)}%)`)
+    const micro = await start(
+      'micro.mjs',
+      { ...microConfig(), only: opts.profile.slice(6) },
+      { execArgv, timeoutMs: 600_000 },
+    )
+    for (const r of micro.results)
+      console.log(`${r.name}: ${r.usPerCall.toFixed(2)} µs/call (CV ${(r.cv * 100).toFixed(1)}%)`)
     await stop(micro.child)
   } else {
     const row = selectScenarios(opts)[0]
-    if (!row) throw new Error(`--profile: no scenario ${opts.profile}; ids: ${allScenarios().map((s) => s.id).join(', ')}`)
+    if (!row)
+      throw new Error(
+        `--profile: no scenario ${opts.profile}; ids: ${allScenarios()
+          .map((s) => s.id)
+          .join(', ')}`,
+      )
     const stats = await runOnce(row, ctx, opts, { execArgv })
-    console.log(`${row.id}: ${stats.cpuPerRequest.toFixed(1)} µs CPU/request, ${Math.round(stats.rps)} req/s, p99 ${stats.p99.toFixed(2)} ms, ${stats.non2xx} non-2xx`)
+    console.log(
+      `${row.id}: ${stats.cpuPerRequest.toFixed(1)} µs CPU/request, ${Math.round(stats.rps)} req/s, p99 ${stats.p99.toFixed(2)} ms, ${stats.non2xx} non-2xx`,
+    )
   }
   const file = fs.readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.cpuprofile'))
   console.log(`profile: ${path.join(dir, file)}\n`)
@@ -102,8 +124,13 @@ async function httpRounds(scenarios, ctx, redisNote, failures) {
       try {
         const stats = await runOnce(row, ctx, opts)
         perRow.get(row.id).push(stats)
-        const warn = [stats.non2xx || stats.errors ? `⚠ ${stats.non2xx} non-2xx ${stats.errors} errors` : '', stats.generatorBusy >= 0.9 ? '⚠ generator saturated' : '']
-        log(`round ${round}/${opts.rounds} ${row.id.padEnd(44)} ${stats.cpuPerRequest.toFixed(1).padStart(6)} µs/req ${Math.round(stats.rps).toString().padStart(7)} req/s  p99 ${stats.p99.toFixed(1)} ms  server ${(stats.serverBusy * 100).toFixed(0)}% wrk ${(stats.generatorBusy * 100).toFixed(0)}% ${warn.join(' ')}`)
+        const warn = [
+          stats.non2xx || stats.errors ? `⚠ ${stats.non2xx} non-2xx ${stats.errors} errors` : '',
+          stats.generatorBusy >= 0.9 ? '⚠ generator saturated' : '',
+        ]
+        log(
+          `round ${round}/${opts.rounds} ${row.id.padEnd(44)} ${stats.cpuPerRequest.toFixed(1).padStart(6)} µs/req ${Math.round(stats.rps).toString().padStart(7)} req/s  p99 ${stats.p99.toFixed(1)} ms  server ${(stats.serverBusy * 100).toFixed(0)}% wrk ${(stats.generatorBusy * 100).toFixed(0)}% ${warn.join(' ')}`,
+        )
       } catch (error) {
         // Recorded and reported (the run then exits 1); the other scenarios still run.
         failures.push({ id: row.id, round, error: error.message.slice(0, 2000) })
@@ -112,7 +139,8 @@ async function httpRounds(scenarios, ctx, redisNote, failures) {
     }
   }
   const results = scenarios.map((row) => {
-    if (!skipped.has(row.id) && perRow.get(row.id).length === 0) skipped.set(row.id, 'FAILED in every round (see failures)')
+    if (!skipped.has(row.id) && perRow.get(row.id).length === 0)
+      skipped.set(row.id, 'FAILED in every round (see failures)')
     const { id, scenario, framework, impl, alg } = row
     return skipped.has(row.id)
       ? { id, scenario, framework, impl, alg, workload: row.workload.mode, skipped: skipped.get(row.id) }
@@ -131,21 +159,29 @@ async function main() {
   }, HARD_LIMIT_MS).unref()
   const loadAtStart = os.loadavg()
   const scenarios = opts.http ? selectScenarios(opts) : []
-  if (opts.http && scenarios.length === 0 && !opts.profile?.startsWith('micro:')) throw new Error('no scenario selected')
+  if (opts.http && scenarios.length === 0 && !opts.profile?.startsWith('micro:'))
+    throw new Error('no scenario selected')
 
   const { keys, jwks } = await createKeys()
   const aux = await startAux(1, jwks) // the authorization server: metadata, JWKS, introspection (1 ms)
   const issuer = aux.issuer
   const tokens = await buildTokens(keys, issuer, scenarios)
   const wantsRedis =
-    scenarios.some((s) => s.server.store === 'redis') || (!opts.profile && !opts.only && (opts.http || opts.growth))
+    scenarios.some((s) => s.server.store === 'redis') ||
+    (!opts.profile && !opts.only && (opts.http || opts.growth))
   const { redis, note: redisNote } = await startRedisIfWanted(wantsRedis)
   const ctx = { aux: aux.child, issuer, tokens, redisUrl: redis?.url }
   const failures = []
-  const report = { options: { ...opts, out: undefined }, pinning: cpus ?? 'none (fewer than 2 CPUs or no taskset)', failures }
+  const report = {
+    options: { ...opts, out: undefined },
+    pinning: cpus ?? 'none (fewer than 2 CPUs or no taskset)',
+    failures,
+  }
   try {
     if (opts.profile) return await profileMode(ctx)
-    log(`${scenarios.length} HTTP scenarios × ${opts.rounds} round(s) × ${opts.duration} s (+${opts.warmup} s warm-up), ${opts.connections} connections; pinning ${cpus ? `server CPU ${cpus.server}, generator CPU ${cpus.generator}` : 'off'}`)
+    log(
+      `${scenarios.length} HTTP scenarios × ${opts.rounds} round(s) × ${opts.duration} s (+${opts.warmup} s warm-up), ${opts.connections} connections; pinning ${cpus ? `server CPU ${cpus.server}, generator CPU ${cpus.generator}` : 'off'}`,
+    )
     report.results = await httpRounds(scenarios, ctx, redisNote, failures)
     if (!opts.only && opts.http) {
       log('connections sweep')
@@ -160,7 +196,14 @@ async function main() {
       else {
         log(`revocation propagation: ${opts.revocations} revocations`)
         try {
-          report.propagation = await measurePropagation({ start: (_, config) => start('server.mjs', config), stop, issuer, redisUrl: redis.url, keys, count: opts.revocations })
+          report.propagation = await measurePropagation({
+            start: (_, config) => start('server.mjs', config),
+            stop,
+            issuer,
+            redisUrl: redis.url,
+            keys,
+            count: opts.revocations,
+          })
         } catch (error) {
           failures.push({ id: 'propagation', round: 1, error: error.message.slice(0, 2000) })
           report.propagation = { skipped: `FAILED: ${error.message.split('\n')[0]}` }
@@ -170,7 +213,12 @@ async function main() {
     if (opts.micro) {
       log('in-process micro-bench')
       const micro = await start('micro.mjs', microConfig(), { execArgv: ['--expose-gc'], timeoutMs: 600_000 })
-      report.micro = { results: micro.results, cacheEntryBytes: micro.cacheEntryBytes, pool: micro.pool, rounds: micro.rounds }
+      report.micro = {
+        results: micro.results,
+        cacheEntryBytes: micro.cacheEntryBytes,
+        pool: micro.pool,
+        rounds: micro.rounds,
+      }
       await stop(micro.child)
     }
     if (opts.growth) {
@@ -201,53 +249,7 @@ async function main() {
     await redis?.stop()
   }
   if (report.connections) (report.growth ??= { curves: [] }).curves.push(report.connections)
-  finish(report, loadAtStart)
-}
-
-function finish(report, loadAtStart) {
-  const { results = [], propagation, micro, growth, failures } = report
-  const measured = results.filter((r) => !r.skipped)
-  const noise = (key) => ({ median: median(measured.map((r) => r[key])), max: measured.length ? Math.max(...measured.map((r) => r[key])) : undefined })
-  report.noise = {
-    cpuPerRequest: noise('cpuCv'),
-    rps: noise('cv'),
-    micro: micro ? { median: median(micro.results.map((r) => r.cv)), max: Math.max(...micro.results.map((r) => r.cv)) } : undefined,
-    note: opts.rounds < 2 ? 'one round: no coefficient of variation' : 'CV = stdev/mean across interleaved rounds',
-  }
-  report.targets = computeTargets({ results, micro, propagation })
-  report.machine = {
-    date: new Date().toISOString(),
-    node: process.version,
-    nproc: Number(execFileSync('nproc').toString().trim()),
-    cpu: os.cpus()[0]?.model,
-    loadavg: loadAtStart,
-    loadavgAtEnd: os.loadavg(),
-    durationS: (Date.now() - startedAt) / 1000,
-  }
-  fs.mkdirSync(path.dirname(opts.out), { recursive: true })
-  fs.writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n')
-
-  const m = report.machine
-  const pctOf = (n) => (n === undefined ? '–' : `${(n.median * 100).toFixed(1)}% median, ${(n.max * 100).toFixed(1)}% max`)
-  console.log(`\n${m.date}  node ${m.node}  nproc ${m.nproc}  ${m.cpu ?? ''}  load average ${m.loadavg.map((l) => l.toFixed(1)).join(' ')} at start, ${m.loadavgAtEnd.map((l) => l.toFixed(1)).join(' ')} at end`)
-  if (results.length) {
-    console.log(`${opts.rounds} round(s) × ${opts.duration} s per scenario, ${opts.connections} connections, distinct pool ${opts.pool}; medians across rounds\n`)
-    console.log(renderHttp(results))
-  }
-  if (micro) console.log(`\n${renderMicro(micro)}`)
-  if (growth) console.log(`\n${renderGrowth(growth)}`)
-  if (propagation)
-    console.log(propagation.skipped ? `\nrevocation propagation: skipped (${propagation.skipped})` : `\nrevocation propagation (Redis, ${propagation.count} revocations): p50 ${propagation.p50.toFixed(2)} ms, p99 ${propagation.p99.toFixed(2)} ms, max ${propagation.max.toFixed(2)} ms`)
-  console.log(`\nnoise (${report.noise.note}): server CPU/request ${pctOf(report.noise.cpuPerRequest)}; req/s ${pctOf(report.noise.rps)}; micro-bench ${pctOf(report.noise.micro)}`)
-  if (report.targets.length) console.log(`\ntargets:\n${renderTargets(report.targets)}`)
-  const saturated = measured.filter((r) => r.generatorSaturated)
-  if (saturated.length) console.log(`\nWARNING: the load generator was saturated in: ${saturated.map((r) => r.id).join(', ')} (their req/s may be the generator's limit)`)
-  const bad = measured.filter((r) => r.non2xx || r.errors)
-  if (bad.length) console.log(`\nWARNING: non-2xx answers or errors in: ${bad.map((r) => r.id).join(', ')}`)
-  if (failures.length) console.log(`\nFAILED: ${failures.map((f) => `${f.id} (round ${f.round})`).join(', ')}`)
-  console.log(`\nwritten: ${path.relative(process.cwd(), opts.out)}  (${m.durationS.toFixed(0)} s)`)
-  // A row that answered anything but 200 measured the wrong thing: fail the run.
-  process.exitCode = bad.length || failures.length ? 1 : 0
+  finish(report, { opts, loadAtStart, startedAt })
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -9,7 +9,14 @@ export async function connectionSweep({ frameworks, counts, rate, seconds, ctx }
   const rows = []
   for (const framework of frameworks) {
     const server = await startServer(
-      { framework, kind: 'tokenguard', strategy: 'jwt', issuer: ctx.issuer, audience: AUDIENCE, apiClient: API_CLIENT },
+      {
+        framework,
+        kind: 'tokenguard',
+        strategy: 'jwt',
+        issuer: ctx.issuer,
+        audience: AUDIENCE,
+        apiClient: API_CLIENT,
+      },
       { execArgv: ['--expose-gc'], cpu: cpus?.server },
     )
     try {
@@ -23,7 +30,15 @@ export async function connectionSweep({ frameworks, counts, rate, seconds, ctx }
         const after = await ask(server.child, 'mark')
         const served = after.served - before.served
         const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system
-        rows.push([framework, connections, r.rps, served ? cpu / served : NaN, r.p50, r.p99, r.non2xx + r.errors])
+        rows.push([
+          framework,
+          connections,
+          r.rps,
+          served ? cpu / served : NaN,
+          r.p50,
+          r.p99,
+          r.non2xx + r.errors,
+        ])
       }
     } finally {
       await stop(server.child)

@@ -55,7 +55,12 @@ async function denylistRow(n, makeStore, fill) {
   const addStarted = performance.now()
   await store.addDenylistEntry(entry(n + 1))
   const addMs = performance.now() - addStarted
-  const validator = createValidator({ issuer: ISSUER, audience: AUDIENCE, jwt: { algorithms: ['ES256'], jwks }, store })
+  const validator = createValidator({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwt: { algorithms: ['ES256'], jwks },
+    store,
+  })
   const loadStarted = performance.now()
   await validator.ready()
   const loadMs = performance.now() - loadStarted
@@ -111,7 +116,9 @@ async function redisDenylist() {
       },
       async (store, count) => {
         for (let i = 0; i < count; i += 1000) {
-          await Promise.all(Array.from({ length: Math.min(1000, count - i) }, (_, j) => store.addDenylistEntry(entry(i + j))))
+          await Promise.all(
+            Array.from({ length: Math.min(1000, count - i) }, (_, j) => store.addDenylistEntry(entry(i + j))),
+          )
         }
       },
     )
@@ -158,14 +165,34 @@ const curves = []
 curves.push({
   title: 'Denylist, MemoryStore: cost by number of entries',
   note: 'check = a sensitive route on a cached ES256 token; revoke = one more addDenylistEntry at that size; resync = feed down and up',
-  header: ['entries', 'sensitive µs/req', 'plain route µs/req', 'store B/entry', 'mirror B/entry', 'load ms', 'revoke ms', 'RSS MB', 'resync ms'],
+  header: [
+    'entries',
+    'sensitive µs/req',
+    'plain route µs/req',
+    'store B/entry',
+    'mirror B/entry',
+    'load ms',
+    'revoke ms',
+    'RSS MB',
+    'resync ms',
+  ],
   rows: await memoryDenylist(),
 })
 if (config.redisUrl && config.redisMax >= 1000)
   curves.push({
     title: 'Denylist, RedisStore: cost by number of entries',
     note: 'store B/entry is this process only (the entries live in Redis); load = ready(): one LIST script and the merge',
-    header: ['entries', 'sensitive µs/req', 'plain route µs/req', 'store B/entry', 'mirror B/entry', 'load ms', 'revoke ms', 'RSS MB', 'fill rate'],
+    header: [
+      'entries',
+      'sensitive µs/req',
+      'plain route µs/req',
+      'store B/entry',
+      'mirror B/entry',
+      'load ms',
+      'revoke ms',
+      'RSS MB',
+      'fill rate',
+    ],
     rows: await redisDenylist(),
   })
 if (config.issuer && config.introspectionMax >= 10_000)

@@ -24,7 +24,8 @@ export async function runOnce(row, ctx, opts, { execArgv = ['--expose-gc'] } = {
       bodyTimeout: 10_000,
     })
     const probeBody = await probe.body.text()
-    if (probe.statusCode !== 200) throw new Error(`${row.id}: probe answered ${probe.statusCode} ${probeBody}`)
+    if (probe.statusCode !== 200)
+      throw new Error(`${row.id}: probe answered ${probe.statusCode} ${probeBody}`)
     const shape = { connections: opts.connections }
     if (opts.warmup > 0) await load(url, tokens, { ...shape, seconds: opts.warmup })
     const introspectionsBefore = (await ask(ctx.aux, 'stats')).introspections
@@ -87,14 +88,19 @@ export function aggregate(row, rounds) {
 export function addRatios(results) {
   const live = results.filter((r) => !r.skipped)
   for (const row of live) {
-    const same = (impl) => live.find((r) => r.framework === row.framework && r.impl === impl && r.workload === row.workload)
+    const same = (impl) =>
+      live.find((r) => r.framework === row.framework && r.impl === impl && r.workload === row.workload)
     const bare = same('bare')
     const floor = same('floor')
     row.rpsToBare = bare ? row.rps / bare.rps : undefined
     // CPU per request of the floor over ours: 1.00 = costs no more than the cheapest possible hook.
     row.cpuToFloor = floor && row.impl !== 'bare' ? floor.cpuPerRequest / row.cpuPerRequest : undefined
     const peers = live.filter(
-      (r) => r.framework === row.framework && r.impl === 'peer' && r.alg === row.alg && r.workload === row.workload,
+      (r) =>
+        r.framework === row.framework &&
+        r.impl === 'peer' &&
+        r.alg === row.alg &&
+        r.workload === row.workload,
     )
     const best = peers.length ? Math.max(...peers.map((r) => r.rps)) : undefined
     row.rpsToBestPeer = best && row.impl !== 'bare' && row.impl !== 'floor' ? row.rps / best : undefined

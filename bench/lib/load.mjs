@@ -75,7 +75,8 @@ export function load(url, tokens, { seconds: duration, connections, delayMs = 0 
       { timeout: (duration + 20) * 1000, maxBuffer: 1 << 20 },
       (error, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '))
-        if (error || !line) return reject(new Error(`wrk failed: ${error?.message ?? ''} ${stdout} ${stderr}`))
+        if (error || !line)
+          return reject(new Error(`wrk failed: ${error?.message ?? ''} ${stdout} ${stderr}`))
         const r = JSON.parse(line.slice(9))
         const times = stderr.trim().split('\n').at(-1).split(/\s+/)
         const generatorCpuS = seconds(times[0]) + seconds(times[1])

@@ -34,7 +34,10 @@ function variants(alg) {
   const key = createPublicKey({ key: keys[alg].publicJwk, format: 'jwk' })
   const split = pool.map((token) => {
     const dot = token.lastIndexOf('.')
-    return { input: Buffer.from(token.slice(0, dot)), signature: Buffer.from(token.slice(dot + 1), 'base64url') }
+    return {
+      input: Buffer.from(token.slice(0, dot)),
+      signature: Buffer.from(token.slice(dot + 1), 'base64url'),
+    }
   })
   const keyOption = alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key
   let joseKey
@@ -99,7 +102,8 @@ async function pass(variant, count) {
 
 const all = Object.assign({}, ...ALGS.map(variants))
 const chosen = Object.entries(all).filter(([name]) => !config.only || name === config.only)
-if (chosen.length === 0) throw new Error(`micro: no variant ${config.only}; variants: ${Object.keys(all).join(', ')}`)
+if (chosen.length === 0)
+  throw new Error(`micro: no variant ${config.only}; variants: ${Object.keys(all).join(', ')}`)
 const samples = new Map(chosen.map(([name]) => [name, []]))
 // A warm-up round for the JIT, then interleaved measured rounds.
 for (const [, variant] of chosen) await pass(variant, Math.min(config.pool, 500))
@@ -121,7 +125,8 @@ async function cacheEntryBytes(alg, n) {
   return bytes
 }
 const memory = {}
-if (!config.only) for (const alg of ALGS) memory[alg] = await cacheEntryBytes(alg, Math.min(config.pool - 1, 9999))
+if (!config.only)
+  for (const alg of ALGS) memory[alg] = await cacheEntryBytes(alg, Math.min(config.pool - 1, 9999))
 
 const results = [...samples].map(([name, us]) => ({ name, usPerCall: median(us), cv: cv(us), rounds: us }))
 process.send({ type: 'ready', results, cacheEntryBytes: memory, pool: config.pool, rounds: config.rounds })

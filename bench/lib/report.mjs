@@ -3,20 +3,44 @@
 
 const fmt = (value, digits = 2) =>
   value === undefined || value === null || Number.isNaN(value) ? '–' : value.toFixed(digits)
-const int = (value) => (value === undefined || value === null ? '–' : Math.round(value).toLocaleString('en-US'))
+const int = (value) =>
+  value === undefined || value === null ? '–' : Math.round(value).toLocaleString('en-US')
 const pct = (value) => (value === undefined ? '–' : `${(value * 100).toFixed(1)}%`)
 
 function table(header, rows, leftColumns = 1) {
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < leftColumns ? '---' : '---:')).join('|')}|`]
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i < leftColumns ? '---' : '---:')).join('|')}|`,
+  ]
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`)
   return lines.join('\n')
 }
 
 export function renderHttp(results) {
-  const header = ['scenario', 'framework', 'CPU µs/req', 'CPU CV', '× floor CPU', 'req/s', 'req/s CV', '× bare', '× best peer', 'p50 ms', 'p99 ms', 'server busy', 'wrk busy', 'RSS MB', 'AS calls/req']
+  const header = [
+    'scenario',
+    'framework',
+    'CPU µs/req',
+    'CPU CV',
+    '× floor CPU',
+    'req/s',
+    'req/s CV',
+    '× bare',
+    '× best peer',
+    'p50 ms',
+    'p99 ms',
+    'server busy',
+    'wrk busy',
+    'RSS MB',
+    'AS calls/req',
+  ]
   const rows = results.map((r) => {
-    if (r.skipped) return [r.scenario, r.framework, `skipped: ${r.skipped}`, ...Array(header.length - 3).fill('')]
-    const flags = [r.non2xx || r.errors ? `⚠ ${r.non2xx} non-2xx, ${r.errors} errors` : '', r.generatorSaturated ? '⚠ generator saturated' : '']
+    if (r.skipped)
+      return [r.scenario, r.framework, `skipped: ${r.skipped}`, ...Array(header.length - 3).fill('')]
+    const flags = [
+      r.non2xx || r.errors ? `⚠ ${r.non2xx} non-2xx, ${r.errors} errors` : '',
+      r.generatorSaturated ? '⚠ generator saturated' : '',
+    ]
       .filter(Boolean)
       .join(' ')
     return [
@@ -45,8 +69,15 @@ export function renderMicro(micro) {
     const alg = name.slice(-5)
     return micro.results.find((r) => r.name === `crypto.verify-${alg}`)?.usPerCall
   }
-  const rows = micro.results.map((r) => [r.name, fmt(r.usPerCall, 2), pct(r.cv), fmt(r.usPerCall / floor(r.name))])
-  const memory = Object.entries(micro.cacheEntryBytes ?? {}).map(([alg, bytes]) => `${alg} ${int(bytes)} B`).join(', ')
+  const rows = micro.results.map((r) => [
+    r.name,
+    fmt(r.usPerCall, 2),
+    pct(r.cv),
+    fmt(r.usPerCall / floor(r.name)),
+  ])
+  const memory = Object.entries(micro.cacheEntryBytes ?? {})
+    .map(([alg, bytes]) => `${alg} ${int(bytes)} B`)
+    .join(', ')
   return `${table(['variant (one call = one validation)', 'CPU µs/call', 'CV', '× crypto.verify'], rows)}\n\n${micro.rounds} interleaved rounds of ${micro.pool} calls; verified-token cache, heap per entry: ${memory || '–'}`
 }
 
@@ -59,7 +90,12 @@ const cell = (v) => {
 export function renderGrowth(growth) {
   const parts = []
   for (const curve of growth.curves ?? []) {
-    parts.push(`**${curve.title}**${curve.note ? ` (${curve.note})` : ''}\n\n${table(curve.header, curve.rows.map((row) => row.map(cell)))}`)
+    parts.push(
+      `**${curve.title}**${curve.note ? ` (${curve.note})` : ''}\n\n${table(
+        curve.header,
+        curve.rows.map((row) => row.map(cell)),
+      )}`,
+    )
   }
   return parts.join('\n\n')
 }

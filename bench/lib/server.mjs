@@ -243,7 +243,13 @@ async function shutdown() {
 
 process.on('message', (message) => {
   if (message.type === 'mark') {
-    process.send({ type: 'mark', id: message.id, cpu: process.cpuUsage(), served, at: process.hrtime.bigint().toString() })
+    process.send({
+      type: 'mark',
+      id: message.id,
+      cpu: process.cpuUsage(),
+      served,
+      at: process.hrtime.bigint().toString(),
+    })
   } else if (message.type === 'memory') {
     globalThis.gc?.()
     process.send({ type: 'memory', id: message.id, memory: process.memoryUsage() })
