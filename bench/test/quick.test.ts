@@ -1,6 +1,7 @@
-// A smoke of the bench harness (a few thousand requests, well under 20 s): the HTTP path end to
-// end (server child, wrk rotation, CPU marks, report) writes every selected row, measured, with
-// the figures the targets need. Nothing here is about speed.
+// A smoke of the bench harness (two scenarios, a few thousand requests: about 5 s on a quiet
+// machine): the HTTP path end to end (server child, wrk rotation, CPU marks, report) writes every
+// selected row, measured, with the figures the targets need. Nothing here is about speed; the
+// 60 s bound only stops a hang on a machine loaded by other jobs.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -40,9 +41,9 @@ function run(args: string[], timeoutMs: number): Promise<{ code: number | null; 
 
 test('a bench smoke measures server CPU per request against the hook floor', async () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tokenguard-bench-')), 'smoke.json')
-  const only = 'express/floor,express/jwt-RS256-distinct'
+  const only = 'express/floor-distinct,express/jwt-RS256-distinct'
   const args = ['--only', only, '--rounds', '1', '--duration', '1', '--warmup', '0', '--pool', '300']
-  const { code, output } = await run([...args, '--out', out], 19_000)
+  const { code, output } = await run([...args, '--out', out], 60_000)
   if (code !== 0) throw new Error(`bench smoke exited ${code}:\n${output}`)
 
   const report = JSON.parse(fs.readFileSync(out, 'utf8')) as {
@@ -50,7 +51,6 @@ test('a bench smoke measures server CPU per request against the hook floor', asy
     targets: Array<{ target: string; met: boolean; margin: number }>
   }
   expect(report.results.map((row) => row.id).sort()).toEqual([
-    'express/floor',
     'express/floor-distinct',
     'express/jwt-RS256-distinct',
     'express/jwt-RS256-distinct-nocache',
