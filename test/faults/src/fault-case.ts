@@ -63,7 +63,7 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
   })
   const figures = analyze(run, options.affected)
   const everyone = [...options.instances]
-  const waited = await waitRecovered(everyone, await mintToken())
+  const waited = await waitRecovered(everyone, await mintToken(), 20_000)
   if (figures.recoverMs === undefined && waited.ms !== undefined) {
     figures.recoverMs = Math.round(run.durationMs - (run.healAt ?? run.faultAt) + waited.ms)
   }
@@ -100,6 +100,10 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
     unhandled: [],
   })
   expect(figures.propagationP99Ms ?? 0).toBeLessThan(PROPAGATION_MS)
+  // revoke() works again once the fault is over: the fleet is not only readable but writable.
+  expect(
+    run.revocations.some((r) => r.resolved !== undefined && r.started > (run.healAt ?? run.faultAt)),
+  ).toBe(true)
   if (options.expectFailClosed) {
     expect(figures.failClosedMs).toBeDefined()
     expect(figures.failClosedMs!).toBeLessThanOrEqual(FAIL_CLOSED_BOUND_MS + SLACK_MS)
