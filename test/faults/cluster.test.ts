@@ -1,6 +1,7 @@
 /**
  * A real Redis Cluster (3 masters, 1 replica each, cluster-node-timeout 1 s). Under load, the master
- * of the denylist's slot is killed, and then the node holding an instance's feed subscription.
+ * of the denylist's slot is killed, then the node holding an instance's feed subscription (with
+ * sharded pub/sub the same role: the promoted replica), then the slot is resharded to another master.
  * Revocations that fail meanwhile must reject; none that resolved may be lost on any instance
  * (ioredis moves a subscription to another node without telling: the heartbeat must notice).
  */
@@ -40,27 +41,29 @@ async function fleet(prefix: string) {
 async function killUnderLoad(name: string, prefix: string, pick: () => Promise<RedisProcess>) {
   const { a, b, late } = await fleet(prefix)
   let victim: RedisProcess | undefined
-  const result = await faultCase({
-    name,
-    instances: [a, b],
-    revokers: [a, b],
-    affected: ['A', 'B'],
-    expectFailClosed: false, // a replica takes over within about the bound: 503 only if it does not
-    revokeEveryMs: 5, // many revocations around the kill: a lost one would show
-    fault: async () => {
-      victim = await pick()
-      await victim.kill()
-    },
-    healAt: 3500,
-    heal: () => cluster.waitHealthy(10_000),
-    durationMs: 5000,
-    afterRecovery: async () => ({ killedPort: victim?.port }),
-    newInstance: late,
-  })
-  // The killed node comes back as a replica, for the next case.
-  await victim!.restart()
-  await cluster.waitHealthy(10_000)
-  return result
+  try {
+    return await faultCase({
+      name,
+      instances: [a, b],
+      revokers: [a, b],
+      affected: ['A', 'B'],
+      expectFailClosed: false, // a replica takes over within about the bound: 503 only if it does not
+      revokeEveryMs: 5, // many revocations around the kill: a lost one would show
+      fault: async () => {
+        victim = await pick()
+        await victim.kill()
+      },
+      healAt: 3500,
+      heal: () => cluster.waitHealthy(10_000),
+      durationMs: 5000,
+      afterRecovery: async () => ({ killedPort: victim?.port }),
+      newInstance: late,
+    })
+  } finally {
+    // The killed node comes back as a replica, for the next case (also when this one failed).
+    await victim?.restart()
+    await cluster.waitHealthy(15_000)
+  }
 }
 
 test("kill -9 of the denylist slot's master: a replica takes over; no acknowledged revocation lost on any instance", async () => {
@@ -76,5 +79,26 @@ test("kill -9 of the node holding an instance's subscription: no revocation lost
     expect(holders.length).toBeGreaterThan(0)
     return holders[0]!
   })
+  expect(result.revocations).toBeGreaterThan(50)
+})
+
+test('resharding: the denylist slot moves to another master under load; no revocation lost, the feed follows', async () => {
+  const { a, b, late } = await fleet('cluster-move:')
+  let moved: { from: RedisProcess; to: RedisProcess } | undefined
+  const result = await faultCase({
+    name: 'cluster: reshard the denylist slot',
+    instances: [a, b],
+    revokers: [a, b],
+    affected: ['A', 'B'],
+    expectFailClosed: false,
+    revokeEveryMs: 5,
+    fault: async () => {
+      moved = await cluster.moveSlot('cluster-move:{denylist}')
+    },
+    durationMs: 4000,
+    afterRecovery: async () => ({ movedFrom: moved?.from.port, movedTo: moved?.to.port }),
+    newInstance: late,
+  })
+  expect((await cluster.masterOf('cluster-move:{denylist}')).port).toBe(moved!.to.port)
   expect(result.revocations).toBeGreaterThan(50)
 })

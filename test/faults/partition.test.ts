@@ -13,7 +13,8 @@ import {
   type TcpProxy,
 } from '@tokenguard/test-support'
 import { faultCase } from './src/fault-case'
-import { closeAllInstances, startInstance } from './src/fleet'
+import { FAIL_CLOSED_BOUND_MS, SLACK_MS } from './src/analyze'
+import { closeAllInstances, eventsOf, startInstance } from './src/fleet'
 
 let redis: RedisProcess
 let proxy: TcpProxy
@@ -53,6 +54,14 @@ test('partition (pause): B answers 503 on /pay within maxStaleness + heartbeatIn
     newInstance: late,
   })
   expect(result.unavailable).toBeGreaterThan(0)
+  // B said so once, when the bound ran out, and once when it was fresh again; A said nothing.
+  const degraded = eventsOf(b, 'store_degraded')
+  expect(degraded).toHaveLength(1)
+  expect(degraded[0]!.at - result.run.t0 - result.run.faultAt).toBeLessThanOrEqual(
+    FAIL_CLOSED_BOUND_MS + SLACK_MS,
+  )
+  expect(eventsOf(b, 'store_recovered')).toHaveLength(1)
+  expect(eventsOf(a, 'store_degraded')).toHaveLength(0)
 })
 
 test('reset (RST on every connection): B fails closed, recovers, loses nothing', async () => {

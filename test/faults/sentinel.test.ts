@@ -73,6 +73,7 @@ async function failoverCase(options: {
   /** What each replica held right after the old master died (before any promotion or repair). */
   const snapshots = new Map<RedisProcess, string>()
   let killedAt = Infinity
+  let failedOverAt = 0
   const repairs = (instances: Instance[]) => instances.flatMap((i) => eventsOf(i, 'denylist_repaired'))
   let missingOnNewMaster: number | undefined
   const result = await faultCase({
@@ -91,6 +92,7 @@ async function failoverCase(options: {
       })
       failoverMs = done.tookMs
       promoted = done.to
+      failedOverAt = performance.now()
     },
     durationMs: 6000,
     afterRecovery: async (run) => {
@@ -98,7 +100,14 @@ async function failoverCase(options: {
       missingOnNewMaster = before === undefined ? undefined : missing(run, before, killedAt)
       // Give the running mirrors' heartbeats time to notice a store that went back, and repair it.
       for (let waited = 0; repairs([a, b]).length === 0 && waited < 1500; waited += 25) await sleep(25)
-      return { failoverMs, missingOnNewMaster, repairs: repairs([a, b]).length }
+      const first = repairs([a, b]).sort((x, y) => x.at - y.at)[0]
+      return {
+        failoverMs,
+        missingOnNewMaster,
+        repairs: repairs([a, b]).length,
+        // From the sentinels naming the new master to the first mirror's write-back.
+        repairMs: first ? Math.round(first.at - failedOverAt) : undefined,
+      }
     },
     newInstance: () => start('C'),
   })

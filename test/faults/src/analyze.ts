@@ -24,6 +24,8 @@ export interface Figures {
   requests: number
   /** Answers that are neither 2xx, 401 nor 503 (a 500, a network error). */
   errors: number
+  /** 503 answers without a Retry-After or without the temporarily_unavailable error. */
+  malformed503: number
   /** A revoked token accepted on /pay later than PROPAGATION_MS after its revoke() resolved. */
   violations: number
   /** /read with a fresh token not answered 200. */
@@ -70,6 +72,7 @@ export function analyze(run: Run, affected: string[]): Figures {
   return {
     requests: samples.length,
     errors: samples.filter((s) => ![200, 401, 503].includes(s.status)).length,
+    malformed503: samples.filter((s) => s.status === 503 && !s.wellFormed503).length,
     violations: samples.filter(
       (s) =>
         s.path === '/pay' &&
@@ -91,31 +94,44 @@ export function analyze(run: Run, affected: string[]): Figures {
   }
 }
 
-/** Polls until every instance's /pay accepts a fresh token; resolves with the ms it took (or undefined). */
+/**
+ * Polls until every instance's /pay accepts a fresh token; resolves with the ms it took, or
+ * (after `timeoutMs`) without it; either way with the last status per instance.
+ */
 export async function waitRecovered(
   instances: Instance[],
   token: string,
   timeoutMs = 10_000,
-): Promise<number | undefined> {
+): Promise<{ ms?: number; last: Record<string, number> }> {
   const started = performance.now()
+  let last: Record<string, number> = {}
   while (performance.now() - started < timeoutMs) {
     const statuses = await Promise.all(instances.map((i) => get(i, '/pay', token)))
-    if (statuses.every((s) => s === 200)) return Math.round(performance.now() - started)
+    last = Object.fromEntries(instances.map((i, n) => [i.name, statuses[n]!]))
+    if (statuses.every((s) => s === 200)) return { ms: Math.round(performance.now() - started), last }
     await new Promise((r) => setTimeout(r, 25))
   }
-  return undefined
+  return { last }
 }
 
 /**
  * Revocations lost: tokens whose revoke() resolved that some instance's /pay still accepts
- * (asked once every instance answers again). Includes instances started after the fault.
+ * (asked once every instance answers again), with the count per instance. Includes instances
+ * started after the fault.
  */
-export async function lostRevocations(run: Run, instances: Instance[]): Promise<number> {
+export async function lostRevocations(
+  run: Run,
+  instances: Instance[],
+): Promise<{ lost: number; lostBy: Record<string, number> }> {
   let lost = 0
+  const lostBy: Record<string, number> = {}
   for (const revocation of run.revocations) {
     if (revocation.resolved === undefined) continue
     const statuses = await Promise.all(instances.map((i) => get(i, '/pay', revocation.token)))
     if (statuses.some((s) => s === 200)) lost++
+    statuses.forEach((s, i) => {
+      if (s === 200) lostBy[instances[i]!.name] = (lostBy[instances[i]!.name] ?? 0) + 1
+    })
   }
-  return lost
+  return { lost, lostBy }
 }

@@ -38,6 +38,23 @@ export interface CaseResult extends Figures {
   run: Run
 }
 
+/** FAULTS_DEBUG=1: each instance's store events against the run's clock. */
+function printTimeline(name: string, run: Run, instances: Instance[], last: Record<string, number>): void {
+  const lines = [
+    `${name}: fault at ${run.faultAt}, heal at ${Math.round(run.healAt ?? -1)}, last /pay ${JSON.stringify(last)}`,
+  ]
+  for (const instance of instances) {
+    instance.events.forEach((event, i) => {
+      const type = (event as { type: string }).type
+      if (!/^(store|denylist_(resynced|repaired))/.test(type)) return
+      lines.push(
+        `  ${instance.name} ${Math.round(instance.eventTimes[i]! - run.t0)} ${JSON.stringify(event)}`,
+      )
+    })
+  }
+  console.log(lines.join('\n'))
+}
+
 export async function faultCase(options: CaseOptions): Promise<CaseResult> {
   const run = await runLoad({
     ...options,
@@ -47,13 +64,14 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
   const figures = analyze(run, options.affected)
   const everyone = [...options.instances]
   const waited = await waitRecovered(everyone, await mintToken())
-  if (figures.recoverMs === undefined && waited !== undefined) {
-    figures.recoverMs = Math.round(run.durationMs - (run.healAt ?? run.faultAt) + waited)
+  if (figures.recoverMs === undefined && waited.ms !== undefined) {
+    figures.recoverMs = Math.round(run.durationMs - (run.healAt ?? run.faultAt) + waited.ms)
   }
+  if (process.env.FAULTS_DEBUG) printTimeline(options.name, run, everyone, waited.last)
   const extra = (await options.afterRecovery?.(run)) ?? {}
   if (options.newInstance) everyone.push(await options.newInstance())
-  const lost = await lostRevocations(run, everyone)
-  const shown = { ...figures, lost }
+  const { lost, lostBy } = await lostRevocations(run, everyone)
+  const shown = { ...figures, lost, lostBy }
   record(options.name, { ...shown, ...extra })
 
   const unaffected = run.samples.filter(
@@ -62,6 +80,7 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
   ).length
   expect({
     errors: figures.errors,
+    malformed503: figures.malformed503,
     violations: figures.violations,
     normalFailures: figures.normalFailures,
     propagationAccepted: run.propagation.filter((p) => p.outcome === 'accepted').length,
@@ -71,6 +90,7 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
     unhandled,
   }).toEqual({
     errors: 0,
+    malformed503: 0,
     violations: 0,
     normalFailures: 0,
     propagationAccepted: 0,

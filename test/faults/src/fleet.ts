@@ -127,8 +127,17 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   }
   client.on('error', () => instance.clientErrors++)
   open.add(instance)
-  await validator.ready()
-  return instance
+  // Starting is setup, not the case under test: a store still connecting (a loaded machine, a
+  // cluster that just healed) gets a few more tries.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await validator.ready()
+      return instance
+    } catch (error) {
+      if (attempt === 10) throw error
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
 }
 
 export async function closeAllInstances(): Promise<void> {
@@ -137,15 +146,29 @@ export async function closeAllInstances(): Promise<void> {
 
 /** One GET with a bearer token; resolves with the status (0 for a network error: counted as a failure). */
 export async function get(instance: Instance, path: '/read' | '/pay', token: string): Promise<number> {
+  return (await request(instance, path, token)).status
+}
+
+/**
+ * The same, with whether a 503 carried what RFC 6750 §3.1 / RFC 9110 §10.2.3 ask of a temporary
+ * refusal here: a `Retry-After` and the `temporarily_unavailable` error.
+ */
+export async function request(
+  instance: Instance,
+  path: '/read' | '/pay',
+  token: string,
+): Promise<{ status: number; wellFormed503?: boolean }> {
   try {
     const res = await fetch(instance.url + path, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(5000),
     })
-    await res.arrayBuffer()
-    return res.status
+    const body = await res.text()
+    if (res.status !== 503) return { status: res.status }
+    const retryAfter = /^[1-9]\d*$/.test(res.headers.get('retry-after') ?? '')
+    return { status: 503, wellFormed503: retryAfter && body.includes('"temporarily_unavailable"') }
   } catch {
-    return 0
+    return { status: 0 }
   }
 }
 

@@ -5,7 +5,7 @@
  * cache when it is revoked). The fault is injected at `faultAt` ms and healed at `healAt` ms.
  * Everything is bounded by `durationMs`; the result is the raw record the assertions work on.
  */
-import { get, mintToken, type Instance } from './fleet'
+import { get, mintToken, request, type Instance } from './fleet'
 
 /** A revocation must have reached every instance this long after revoke() resolved. */
 export const PROPAGATION_MS = 1000
@@ -20,6 +20,8 @@ export interface Sample {
   status: number
   /** For a revoked token: when its revoke() resolved (ms since the run started). */
   revokedAt?: number
+  /** For a 503: it had a Retry-After and the temporarily_unavailable error. */
+  wellFormed503?: boolean
 }
 
 export interface Revocation {
@@ -87,8 +89,17 @@ export async function runLoad(options: LoadOptions): Promise<Run> {
     revokedAt?: number,
   ) => {
     const sent = now()
-    const p = get(instance, path, token).then((status) => {
-      samples.push({ instance: instance.name, path, kind, sent, done: now(), status, revokedAt })
+    const p = request(instance, path, token).then(({ status, wellFormed503 }) => {
+      samples.push({
+        instance: instance.name,
+        path,
+        kind,
+        sent,
+        done: now(),
+        status,
+        revokedAt,
+        wellFormed503,
+      })
     })
     pending.push(p)
   }

@@ -35,6 +35,12 @@ export interface RedisCluster {
   masterOf(keyOrSlot: string | number): Promise<RedisProcess>
   /** The processes with at least one (classic or sharded) pub/sub subscription open now. */
   subscribedNodes(): Promise<RedisProcess[]>
+  /**
+   * Resharding: moves the slot of `keyOrSlot` (keys included, by MIGRATE) from its master to
+   * another live master (`to`, default the next one), the way `redis-cli --cluster reshard` does:
+   * SETSLOT IMPORTING / MIGRATING, GETKEYSINSLOT + MIGRATE until empty, SETSLOT NODE everywhere.
+   */
+  moveSlot(keyOrSlot: string | number, to?: RedisProcess): Promise<{ from: RedisProcess; to: RedisProcess }>
   /** Resolves once every running node reports `cluster_state:ok` and agrees on the masters. */
   waitHealthy(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
@@ -155,6 +161,36 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const node = owner && byPort(owner.port)
       if (!node) throw new Error(`no live master serves slot ${slot}`)
       return node
+    },
+    async moveSlot(keyOrSlot, to) {
+      const slot = String(typeof keyOrSlot === 'number' ? keyOrSlot : keySlot(keyOrSlot))
+      const from = await cluster.masterOf(Number(slot))
+      const view = await topology()
+      const idOf = (node: RedisProcess) => view.find((n) => n.port === node.port)!.id
+      const masters = view.filter((n) => n.role === 'master' && !n.failing && n.slots.length > 0)
+      const target =
+        to ?? byPort(masters.map((n) => n.port).find((port) => port !== from.port && byPort(port)?.running)!)!
+      await target.cli('cluster', 'setslot', slot, 'importing', idOf(from))
+      await from.cli('cluster', 'setslot', slot, 'migrating', idOf(target))
+      for (;;) {
+        const keys = (await from.cli('cluster', 'getkeysinslot', slot, '100')).split('\n').filter(Boolean)
+        if (keys.length === 0) break
+        await from.cli(
+          'migrate',
+          '127.0.0.1',
+          String(target.port),
+          '',
+          '0',
+          '5000',
+          'REPLACE',
+          'KEYS',
+          ...keys,
+        )
+      }
+      for (const node of [target, from, ...live().filter((n) => n !== target && n !== from)]) {
+        await node.cli('cluster', 'setslot', slot, 'node', idOf(target)).catch(() => {})
+      }
+      return { from, to: target }
     },
     async subscribedNodes() {
       const found: RedisProcess[] = []

@@ -47,3 +47,16 @@ test('subscribedNodes finds the node holding a subscription', async () => {
     sub.kill('SIGKILL')
   }
 })
+
+test('moveSlot: the slot and its keys move to another master; both nodes agree', async () => {
+  const key = 'moved:{denylist}'
+  const before = await cluster.masterOf(key)
+  await before.cli('-c', 'set', key, 'v')
+  const { from, to } = await cluster.moveSlot(key)
+  expect(from).toBe(before)
+  expect(to).not.toBe(before)
+  expect((await cluster.masterOf(key)).port).toBe(to.port)
+  expect((await to.cli('get', key)).trim()).toBe('v')
+  expect((await from.cli('get', key)).trim()).toMatch(/^MOVED \d+ 127\.0\.0\.1:/)
+  await cluster.waitHealthy()
+})
