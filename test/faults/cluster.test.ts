@@ -67,25 +67,26 @@ async function killUnderLoad(name: string, prefix: string, pick: () => Promise<R
 }
 
 test("kill -9 of the denylist slot's master: a replica takes over; no acknowledged revocation lost on any instance", async () => {
-  const result = await killUnderLoad('cluster: kill the denylist master', 'cluster-data:', () =>
-    cluster.masterOf('cluster-data:{denylist}'),
-  )
-  expect(result.revocations).toBeGreaterThan(50)
+  const before = await cluster.masterOf('cluster-data:{denylist}')
+  await killUnderLoad('cluster: kill the denylist master', 'cluster-data:', async () => before)
+  expect((await cluster.masterOf('cluster-data:{denylist}')).port).not.toBe(before.port)
 })
 
 test("kill -9 of the node holding an instance's subscription: no revocation lost, the moved subscriber is caught", async () => {
-  const result = await killUnderLoad('cluster: kill the subscription node', 'cluster-sub:', async () => {
+  await killUnderLoad('cluster: kill the subscription node', 'cluster-sub:', async () => {
     const holders = await cluster.subscribedNodes()
     expect(holders.length).toBeGreaterThan(0)
     return holders[0]!
   })
-  expect(result.revocations).toBeGreaterThan(50)
+  // The feed is subscribed again, on the node that serves the slot now.
+  const master = await cluster.masterOf('cluster-sub:{denylist}')
+  expect((await cluster.subscribedNodes()).map((n) => n.port)).toContain(master.port)
 })
 
 test('resharding: the denylist slot moves to another master under load; no revocation lost, the feed follows', async () => {
   const { a, b, late } = await fleet('cluster-move:')
   let moved: { from: RedisProcess; to: RedisProcess } | undefined
-  const result = await faultCase({
+  await faultCase({
     name: 'cluster: reshard the denylist slot',
     instances: [a, b],
     revokers: [a, b],
@@ -100,5 +101,4 @@ test('resharding: the denylist slot moves to another master under load; no revoc
     newInstance: late,
   })
   expect((await cluster.masterOf('cluster-move:{denylist}')).port).toBe(moved!.to.port)
-  expect(result.revocations).toBeGreaterThan(50)
 })

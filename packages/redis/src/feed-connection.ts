@@ -37,6 +37,7 @@ export class FeedConnection {
   private readonly awaited = new Map<string, number>()
   private lastRecycle = 0
   private retry: NodeJS.Timeout | undefined
+  private notReadySince = 0
 
   constructor(private readonly options: FeedConnectionOptions) {
     this.subscriber = options.subscriber
@@ -61,11 +62,41 @@ export class FeedConnection {
    */
   private resubscribeIfDown(): void {
     const subscriber = this.subscriber
-    if (this.state !== 'down' || this.closed || subscriber === undefined || this.subscribing) return
-    if (subscriber.status !== 'ready') return // ioredis is reconnecting; 'ready' will follow
-    this.ensureSubscribed().catch(() => {
-      if (this.state === 'down' && !this.closed && subscriber.status === 'ready') subscriber.disconnect(true)
-    })
+    if (this.state !== 'down' || this.closed || subscriber === undefined || this.subscribing) {
+      this.notReadySince = 0
+      return
+    }
+    if (subscriber.status === 'ready') {
+      this.notReadySince = 0
+      this.ensureSubscribed().catch(() => this.recycle())
+      return
+    }
+    // ioredis is reconnecting and 'ready' will follow, unless the client is stuck: a Cluster can
+    // stay in 'close' with no reconnect scheduled (a second close while none was in flight).
+    const now = Date.now()
+    this.notReadySince ||= now
+    const stuck = subscriber.status === 'close' || subscriber.status === 'end'
+    if (stuck || now - this.notReadySince > 3 * Math.max(1000, this.options.commandTimeout)) this.recycle()
+  }
+
+  /**
+   * A fresh subscription: an own subscriber is replaced by a new connection (a stuck client cannot
+   * be trusted to reconnect); one you passed is reconnected, and only while it is ready.
+   */
+  private recycle(): void {
+    const subscriber = this.subscriber
+    if (this.closed || subscriber === undefined) return
+    this.drop()
+    this.notReadySince = 0
+    if (!this.owns) {
+      if (subscriber.status === 'ready') subscriber.disconnect(true)
+      return
+    }
+    this.detach?.()
+    this.detach = undefined
+    this.subscriber = undefined
+    subscriber.disconnect()
+    this.ensureSubscribed().catch(() => {}) // the timer retries
   }
 
   /** A heartbeat of this store was published: it must come back on this connection. */
@@ -88,10 +119,7 @@ export class FeedConnection {
     if (oldest === undefined || now - oldest < echoTimeout) return
     this.lastRecycle = now
     this.awaited.clear()
-    const subscriber = this.subscriber
-    if (subscriber === undefined) return
-    this.drop()
-    subscriber.disconnect(true)
+    this.recycle()
   }
 
   async close(): Promise<void> {
@@ -148,10 +176,9 @@ export class FeedConnection {
     const onDrop = () => this.drop()
     const onReady = () => {
       if (this.state !== 'down' || this.closed) return
+      // Connected but SUBSCRIBE did not go through: a fresh connection tries again.
       this.ensureSubscribed().catch(() => {
-        // Connected but SUBSCRIBE did not go through: force a fresh connection to try again.
-        if (this.state === 'down' && !this.closed && subscriber.status === 'ready')
-          subscriber.disconnect(true)
+        if (this.state === 'down' && !this.closed && this.subscriber === subscriber) this.recycle()
       })
     }
     const onError = () => {

@@ -38,6 +38,36 @@ export interface CaseResult extends Figures {
   run: Run
 }
 
+/**
+ * Once the fleet reads again, each revoker revokes one more token, retrying for up to 10 s; the
+ * token joins the run's revocations (so the lost count covers it). Resolves with whether every
+ * revoker managed, and how long after the end of the load the last one took.
+ */
+async function revokeAgain(
+  run: Run,
+  revokers: Instance[],
+): Promise<{ writable: boolean; writableMs?: number }> {
+  const started = performance.now()
+  let writable = true
+  for (const by of revokers) {
+    const token = await mintToken()
+    const revocation: Run['revocations'][number] = { token, started: performance.now() - run.t0, by: by.name }
+    run.revocations.push(revocation)
+    while (revocation.resolved === undefined && performance.now() - started < 10_000) {
+      try {
+        await by.validator.revoke(token)
+        revocation.resolved = performance.now() - run.t0
+      } catch (error) {
+        revocation.rejected = String((error as Error).message ?? error)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    if (revocation.resolved === undefined) writable = false
+    else delete revocation.rejected
+  }
+  return { writable, writableMs: writable ? Math.round(performance.now() - started) : undefined }
+}
+
 /** FAULTS_DEBUG=1: each instance's store events against the run's clock. */
 function printTimeline(name: string, run: Run, instances: Instance[], last: Record<string, number>): void {
   const lines = [
@@ -63,15 +93,16 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
   })
   const figures = analyze(run, options.affected)
   const everyone = [...options.instances]
-  const waited = await waitRecovered(everyone, await mintToken())
+  const waited = await waitRecovered(everyone, await mintToken(), 20_000)
   if (figures.recoverMs === undefined && waited.ms !== undefined) {
     figures.recoverMs = Math.round(run.durationMs - (run.healAt ?? run.faultAt) + waited.ms)
   }
   if (process.env.FAULTS_DEBUG) printTimeline(options.name, run, everyone, waited.last)
+  const { writable, writableMs } = await revokeAgain(run, options.revokers)
   const extra = (await options.afterRecovery?.(run)) ?? {}
   if (options.newInstance) everyone.push(await options.newInstance())
   const { lost, lostBy } = await lostRevocations(run, everyone)
-  const shown = { ...figures, lost, lostBy }
+  const shown = { ...figures, lost, lostBy, writableMs }
   record(options.name, { ...shown, ...extra })
 
   const unaffected = run.samples.filter(
@@ -100,6 +131,8 @@ export async function faultCase(options: CaseOptions): Promise<CaseResult> {
     unhandled: [],
   })
   expect(figures.propagationP99Ms ?? 0).toBeLessThan(PROPAGATION_MS)
+  // revoke() works again once the fault is over: the fleet is not only readable but writable.
+  expect(writable).toBe(true)
   if (options.expectFailClosed) {
     expect(figures.failClosedMs).toBeDefined()
     expect(figures.failClosedMs!).toBeLessThanOrEqual(FAIL_CLOSED_BOUND_MS + SLACK_MS)

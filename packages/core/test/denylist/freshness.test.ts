@@ -193,7 +193,8 @@ describe('a store without a heartbeat-carrying feed is polled', () => {
     expect(await eventually(async () => (await outcome(v.verify(token, sensitive))) === '401 revoked')).toBe(
       true,
     )
-    expect(Date.now() - addedAt).toBeLessThan(HEARTBEAT * 1000 * 3 + 50)
+    // A few poll intervals; generous, for timers on a loaded machine (without polling: never).
+    expect(Date.now() - addedAt).toBeLessThan(1000)
     state.down = true
     await sleep(MAX_STALENESS * 1000 + 50)
     expect(await outcome(v.verify(await fresh(), sensitive))).toBe('503 denylist_unavailable')
