@@ -13,7 +13,13 @@ import type { MirrorEntries } from './mirror-entries.js'
 export interface MirrorSyncOptions {
   store: DenylistStore
   mirror: MirrorEntries
+  /** Wall clock (ms): entry expiry. */
   now: () => number
+  /**
+   * Monotonic clock (ms): how old a proof is. Default `performance.now`: a wall clock stepped by
+   * NTP (or a shifted test clock) must not make a proven mirror stale, or a stale one fresh.
+   */
+  elapsed?: () => number
   emit: EventListener
   /** All in milliseconds. */
   maxStaleness: number
@@ -39,6 +45,7 @@ const MAX_PENDING = 64
  */
 export function createMirrorSync(options: MirrorSyncOptions) {
   const { store, mirror, now, emit } = options
+  const elapsed = options.elapsed ?? (() => performance.now())
   const proven =
     typeof store.subscribe === 'function' &&
     typeof store.heartbeat === 'function' &&
@@ -78,7 +85,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
   }
 
   function isFresh(): boolean {
-    return loaded && now() - freshAsOf <= options.maxStaleness
+    return loaded && elapsed() - freshAsOf <= options.maxStaleness
   }
 
   /** Emits `store_degraded` once per outage, as soon as the bound has run out. */
@@ -105,6 +112,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
 
   async function load(reason: SyncReason): Promise<void> {
     const sentAt = now()
+    const provenAt = elapsed()
     const beatAtSend = beats
     const started = performance.now()
     arrivedDuringLoad = []
@@ -143,7 +151,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
         durationMs: performance.now() - started,
       })
     }
-    prove(sentAt)
+    prove(provenAt)
   }
 
   /** Writes the mirror's live entries back to a store that lost them, then reloads. */
@@ -213,7 +221,7 @@ export function createMirrorSync(options: MirrorSyncOptions) {
     }
     if (feedDown || syncing !== undefined) return
     const nonce = randomUUID()
-    pending.set(nonce, { sentAt: now(), beat: ++beats })
+    pending.set(nonce, { sentAt: elapsed(), beat: ++beats })
     if (pending.size > MAX_PENDING) pending.delete(pending.keys().next().value!)
     store.heartbeat!(nonce).catch(() => {
       pending.delete(nonce) // never published: it cannot come back
