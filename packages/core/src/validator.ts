@@ -15,7 +15,7 @@ import {
 } from './denylist/revocation.js'
 import { MemoryStore } from './store/memory-store.js'
 import { createIntrospectionClient, createOpaqueStrategy } from './introspection/index.js'
-import { classifyToken } from './jwt/compact.js'
+import { inspectToken } from './jws/decode.js'
 import { tokenHash } from './cache/token-hash.js'
 import { createIssuerKeySets, createIssuerMetadata, type IssuerMetadata } from './keys/issuer-key-sets.js'
 import { resolveOptions, type ResolvedOptions, type ValidatorOptions } from './options.js'
@@ -165,8 +165,9 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
       return undefined
     try {
       checkTokenSyntax(token)
-      if (classifyToken(token) !== 'jws') return undefined
-      return (await jwtStrategy.verifyFresh(token, '', { checkTime: false })).context.claims
+      const { jws } = inspectToken(token)
+      if (jws === undefined) return undefined
+      return (await jwtStrategy.verifyFresh(token, '', { checkTime: false, jws })).context.claims
     } catch (error) {
       if (error instanceof InvalidTokenError || error instanceof InvalidRequestError) return undefined
       throw error
@@ -182,13 +183,14 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     const peeked = mayBeJwt ? jwtStrategy?.peek(token) : undefined
     if (peeked?.hit !== undefined) return withIntrospection(token, peeked.hit, route)
     checkTokenSyntax(token)
-    const shape = classifyToken(token)
+    // The one parse of the header on a cold request: its split form is handed to the JWT strategy.
+    const { shape, jws } = inspectToken(token)
     if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
     const useJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && shape === 'jws')
     if (useJwt) {
       if (shape !== 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
       const cacheKey = peeked?.cacheKey ?? tokenHash(token)
-      return withIntrospection(token, await jwtStrategy!.verifyFresh(token, cacheKey), route)
+      return withIntrospection(token, await jwtStrategy!.verifyFresh(token, cacheKey, { jws }), route)
     }
     // Opaque-only routes refuse JWTs outright rather than send them to the introspection endpoint.
     if (shape === 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })

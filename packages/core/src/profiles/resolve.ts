@@ -1,6 +1,7 @@
 import { PROFILE_NAMES, PROFILES } from './builtin.js'
 import { claimValues, pathList, stringList, typList } from './option-values.js'
 import type { ClaimPath, ProfileDefinition, ProfileName, ProfileOptions, ResolvedProfile } from './types.js'
+import { normalizeTyp } from '../jws/header.js'
 
 /** One trusted issuer with its own dialect and, optionally, its own audience. */
 export interface IssuerOptions {
@@ -211,10 +212,3 @@ function checkIssuerShape(
 }
 
 const toPath = (path: ClaimPath): readonly string[] => (typeof path === 'string' ? [path] : [...path])
-
-/** `typ` compares case-insensitively, with an optional `application/` prefix (RFC 7515 §4.1.9). */
-export function normalizeTyp(typ: unknown): string | null {
-  if (typeof typ !== 'string') return null
-  const lower = typ.toLowerCase()
-  return lower.startsWith('application/') ? lower.slice(12) : lower
-}

@@ -5,7 +5,7 @@ import type { RevokeSubjectOptions, RevokeTarget } from '../denylist/revocation.
 import type { KeySet } from '../keys/key-set.js'
 import { createLocalKeySet } from '../keys/local-key-set.js'
 import { createRemoteKeySet } from '../keys/remote-key-set.js'
-import { decodeUtf8 } from '../jwt/compact.js'
+import { decodeUtf8 } from '../jws/decode.js'
 import { SetError, type SetErrorCode } from './errors.js'
 import { revocationActions, type RevocationAction } from './subjects.js'
 import { verifySet } from './verify.js'

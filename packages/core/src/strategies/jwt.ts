@@ -6,11 +6,11 @@ import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { checkProfileClaims } from '../profiles/claims.js'
-import { normalizeTyp } from '../profiles/resolve.js'
 import type { ResolvedProfile } from '../profiles/types.js'
-import { decodeJws } from '../jwt/compact.js'
-import { verifySignature } from '../jwt/signature.js'
-import type { KeySet, VerificationKey } from '../keys/key-set.js'
+import type { CompactJws } from '../jws/decode.js'
+import { normalizeTyp } from '../jws/header.js'
+import { verifyJws, type JwsRules, type SignatureBackend } from '../jws/verify.js'
+import type { KeySet } from '../keys/key-set.js'
 import type { ResolvedJwtOptions } from '../options.js'
 import type { AuthContext, TokenClaims } from '../types.js'
 
@@ -25,6 +25,8 @@ export interface JwtStrategyDeps {
   keySetFor(issuer: string): KeySet
   now: () => number
   emit: EventListener
+  /** The kernel's signature step; node:crypto unless a benchmark swaps it. */
+  signatureBackend?: SignatureBackend
 }
 
 export interface VerifiedJwt {
@@ -33,9 +35,9 @@ export interface VerifiedJwt {
 }
 
 /**
- * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules. jose finds and imports the
- * keys; signatures are checked on Node KeyObjects against pinned algorithms (jwt/signature.ts);
- * the issuer is chosen only from the allowlist; verified tokens are cached.
+ * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules, through the JWS kernel
+ * (jws/verify.ts). jose finds and imports the keys; the issuer is chosen only from the allowlist;
+ * verified tokens are cached.
  */
 export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
@@ -67,48 +69,44 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     return hit ?? verifyFresh(token, cacheKey)
   }
 
+  const rules: JwsRules = {
+    algorithms: jwt.algorithms,
+    // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
+    // refused before any key is fetched, so a token cannot make us call an address it names.
+    // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens (checked
+    // again with the claims; here it spares a signature check).
+    typ(header, payload) {
+      const profile = profileOf(payload)
+      return profile.typ === false || profile.typ.has(normalizeTyp(header.typ))
+    },
+    async key(header, payload) {
+      try {
+        return await deps.keySetFor(payload.iss as string).getKey(header as JWSHeaderParameters)
+      } catch (error) {
+        throw toTokenError(error)
+      }
+    },
+  }
+
+  function profileOf(payload: Readonly<Record<string, unknown>>): ResolvedProfile {
+    const profile = typeof payload.iss === 'string' ? profiles.get(payload.iss) : undefined
+    if (profile === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    return profile
+  }
+
   /**
-   * Full verification of a token the cache did not hold. `checkTime: false` (revocation: an
+   * Full verification of a token the cache did not hold; `jws` is its split form when the caller
+   * already inspected it (the header is then not parsed again). `checkTime: false` (revocation: an
    * expired token may be revoked) skips the time claims and leaves the cache alone.
    */
   async function verifyFresh(
     token: string,
     cacheKey: string,
-    { checkTime = true }: { checkTime?: boolean } = {},
+    { checkTime = true, jws }: { checkTime?: boolean; jws?: CompactJws } = {},
   ): Promise<VerifiedJwt> {
     const nowMs = deps.now()
-    const nowSeconds = nowMs / 1000
-
-    const { header, payload, signingInput, signature } = decodeJws(token)
-    const alg = header.alg
-    if (typeof alg !== 'string' || !jwt.algorithms.includes(alg)) {
-      throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
-    }
-    // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused; and `b64` at all
-    // (RFC 7797 §6: JWTs never use an unencoded payload).
-    if (header.crit !== undefined || header.b64 !== undefined)
-      throw new InvalidTokenError({ reason: 'malformed_token' })
-    // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
-    // refused before any key is fetched, so a token cannot make us call an address it names.
-    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
-    const profile = issuer === undefined ? undefined : profiles.get(issuer)
-    if (issuer === undefined || profile === undefined)
-      throw new InvalidTokenError({ reason: 'unknown_issuer' })
-    // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens (checked
-    // again with the claims below; here it spares a signature check).
-    if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {
-      throw new InvalidTokenError({ reason: 'wrong_type' })
-    }
-
-    // The key only ever comes from our set: `jwk`, `jku`, `x5u` and `x5c` headers are ignored.
-    let key: VerificationKey
-    try {
-      key = await deps.keySetFor(issuer).getKey(header as JWSHeaderParameters)
-    } catch (error) {
-      throw toTokenError(error)
-    }
-    verifySignature(alg, key, signingInput, signature)
-
+    const { header, payload } = await verifyJws(jws ?? token, rules, deps.signatureBackend)
+    const profile = profileOf(payload)
     const claims = payload as TokenClaims
     // The profile's audience rule, `typ`, required claims (RFC 9068 §2.2 by default) and claim shapes.
     checkProfileClaims(header, claims, profile)
@@ -116,7 +114,7 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
       if (claims[name] === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
     }
     checkClaimTypes(claims)
-    if (checkTime) checkTimeClaims(claims, nowSeconds, timeRules)
+    if (checkTime) checkTimeClaims(claims, nowMs / 1000, timeRules)
     const context = buildAuthContext('jwt', token, claims, profile)
     if (checkTime) cache.set(cacheKey, context, nowMs)
     return { context, cached: false }
