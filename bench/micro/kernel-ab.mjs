@@ -4,6 +4,7 @@
 // and a signature check; repeated: one token, served by the verified-token cache. Runs on the core
 // sources through tsx:
 //   pnpm bench:kernel            (node --import tsx bench/micro/kernel-ab.mjs [--count N] [--rounds R])
+import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { compactVerify } from 'jose'
 import { AUDIENCE, createKeys, signToken } from '../lib/tokens.mjs'
