@@ -1,5 +1,4 @@
 import { resolveOptions, type ValidatorOptions } from '../src/options'
-import { resolveRoute } from '../src/route'
 
 const base: ValidatorOptions = {
   issuer: 'https://issuer.test/',
@@ -156,63 +155,5 @@ describe('resolveOptions', () => {
   ])('throws a TypeError naming the option for %s', (_, options, message) => {
     expect(() => resolveOptions(options as ValidatorOptions)).toThrow(TypeError)
     expect(() => resolveOptions(options as ValidatorOptions)).toThrow(message)
-  })
-})
-
-describe('resolveRoute', () => {
-  const both = resolveOptions({ ...base, introspection: { clientId: 'a', clientSecret: 's' } })
-  const jwtOnly = resolveOptions(base)
-  const opaqueOnly = resolveOptions({
-    ...base,
-    jwt: undefined,
-    introspection: { clientId: 'a', clientSecret: 's' },
-  })
-
-  it.each([
-    [both, 'hybrid'],
-    [jwtOnly, 'jwt'],
-    [opaqueOnly, 'opaque'],
-  ])('defaults the strategy from what is configured', (options, strategy) => {
-    expect(resolveRoute(undefined, options).strategy).toBe(strategy)
-  })
-
-  it('makes sensitive routes introspect fresh unless told otherwise', () => {
-    expect(resolveRoute({ sensitive: true }, both)).toEqual({
-      strategy: 'hybrid',
-      sensitive: true,
-      optional: false,
-      cacheMaxAge: 0,
-      introspectJwt: false,
-    })
-    expect(resolveRoute({ sensitive: true, cacheMaxAge: 5 }, both).cacheMaxAge).toBe(5)
-    expect(resolveRoute({}, both).cacheMaxAge).toBeUndefined()
-  })
-
-  it.each<[string, unknown, typeof both, RegExp]>([
-    ['an unknown strategy', { strategy: 'magic' }, both, /`strategy`/],
-    ['jwt without jwt options', { strategy: 'jwt' }, opaqueOnly, /needs the validator's `jwt`/],
-    [
-      'opaque without introspection',
-      { strategy: 'opaque' },
-      jwtOnly,
-      /needs the validator's `introspection`/,
-    ],
-    [
-      'hybrid without introspection',
-      { strategy: 'hybrid' },
-      jwtOnly,
-      /needs the validator's `introspection`/,
-    ],
-    ['a string sensitive', { sensitive: 'yes' }, both, /`sensitive`/],
-    ['a negative cacheMaxAge', { cacheMaxAge: -1 }, both, /`cacheMaxAge`/],
-    ['introspectJwt on a normal route', { introspectJwt: true }, both, /`introspectJwt`/],
-    [
-      'introspectJwt on an opaque route',
-      { strategy: 'opaque', sensitive: true, introspectJwt: true },
-      both,
-      /`introspectJwt`/,
-    ],
-  ])('throws a TypeError for %s', (_, route, options, message) => {
-    expect(() => resolveRoute(route as never, options)).toThrow(message)
   })
 })

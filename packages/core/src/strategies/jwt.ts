@@ -7,12 +7,13 @@ import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { checkProfileClaims } from '../profiles/claims.js'
 import type { ResolvedProfile } from '../profiles/types.js'
-import type { CompactJws } from '../jws/decode.js'
+import type { CompactJws, InspectedToken } from '../jws/decode.js'
 import { normalizeTyp } from '../jws/header.js'
 import { verifyJws, type JwsRules, type SignatureBackend } from '../jws/verify.js'
 import type { KeySet } from '../keys/key-set.js'
 import type { ResolvedJwtOptions } from '../options.js'
-import type { AuthContext, TokenClaims } from '../types.js'
+import type { TokenClaims } from '../types.js'
+import { inspect, withIntrospection, type TokenStrategy, type Verified } from './strategy.js'
 
 export interface JwtStrategyDeps {
   jwt: ResolvedJwtOptions
@@ -29,10 +30,7 @@ export interface JwtStrategyDeps {
   signatureBackend?: SignatureBackend
 }
 
-export interface VerifiedJwt {
-  context: AuthContext
-  cached: boolean
-}
+export type VerifiedJwt = Verified
 
 /**
  * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules, through the JWS kernel
@@ -120,9 +118,28 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     return { context, cached: false }
   }
 
+  /** A token already inspected (hybrid routes): a JWS is verified, anything else is not ours. */
+  function verifyInspected(token: string, inspected: InspectedToken, cacheKey = tokenHash(token)) {
+    if (inspected.jws === undefined) throw new InvalidTokenError({ reason: 'wrong_strategy' })
+    return verifyFresh(token, cacheKey, { jws: inspected.jws })
+  }
+
+  const strategy: TokenStrategy = {
+    forRoute(policy) {
+      const finish = withIntrospection(policy.introspect)
+      return async (token) => {
+        // A token already verified is answered from the cache before any decoding.
+        const { hit, cacheKey } = peek(token)
+        return finish(token, hit ?? (await verifyInspected(token, inspect(token), cacheKey)))
+      }
+    },
+  }
+
   return {
+    ...strategy,
     verify,
     peek,
+    verifyInspected,
     verifyFresh,
     /** Empties the verified-token cache; called whenever a key set changes. */
     clearCache: () => cache.clear(),
