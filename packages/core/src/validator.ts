@@ -127,8 +127,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
           issuers: resolved.issuers,
           audiences: resolved.audiences,
           scopeClaim: resolved.scopeClaim,
-          profiles: resolved.profiles,
-          keySetFor: keySets.keySetFor,
+          resolveIssuer: keySets.resolve,
           now: resolved.now,
           emit,
         })

@@ -7,10 +7,10 @@ import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { checkProfileClaims } from '../profiles/claims.js'
 import { normalizeTyp } from '../profiles/resolve.js'
-import type { ResolvedProfile } from '../profiles/types.js'
 import { decodeJws } from '../jwt/compact.js'
 import { verifySignature } from '../jwt/signature.js'
-import type { KeySet, VerificationKey } from '../keys/key-set.js'
+import type { TrustedIssuer } from '../keys/issuer-resolver.js'
+import type { VerificationKey } from '../keys/key-set.js'
 import type { ResolvedJwtOptions } from '../options.js'
 import type { AuthContext, TokenClaims } from '../types.js'
 
@@ -19,10 +19,11 @@ export interface JwtStrategyDeps {
   issuers: readonly string[]
   audiences: readonly string[]
   scopeClaim: string | undefined
-  /** Each trusted issuer's profile (RFC 9068 unless configured): `typ`, audience rule, required claims. */
-  profiles: ReadonlyMap<string, ResolvedProfile>
-  /** The key set of a configured issuer. Only ever called with an allowlisted `iss`. */
-  keySetFor(issuer: string): KeySet
+  /**
+   * The trusted issuer of a token's `iss` (profile, algorithms, key set), or `undefined` when it is
+   * not trusted; rejects only with a 503. Called only once the token's shape and `alg` passed.
+   */
+  resolveIssuer(issuer: string): TrustedIssuer | undefined | Promise<TrustedIssuer | undefined>
   now: () => number
   emit: EventListener
 }
@@ -41,7 +42,6 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
   const remoteKeys = jwt.secret === undefined && jwt.jwks === undefined
   const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAge : Infinity)
-  const { profiles } = deps
   const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
   const requiredClaims = ['exp', ...jwt.requiredClaims]
 
@@ -91,9 +91,10 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
     // refused before any key is fetched, so a token cannot make us call an address it names.
     const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
-    const profile = issuer === undefined ? undefined : profiles.get(issuer)
-    if (issuer === undefined || profile === undefined)
-      throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    const trusted = issuer === undefined ? undefined : await deps.resolveIssuer(issuer)
+    if (trusted === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    const { profile } = trusted
+    if (!trusted.algorithms.includes(alg)) throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
     // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens (checked
     // again with the claims below; here it spares a signature check).
     if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {
@@ -103,7 +104,7 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     // The key only ever comes from our set: `jwk`, `jku`, `x5u` and `x5c` headers are ignored.
     let key: VerificationKey
     try {
-      key = await deps.keySetFor(issuer).getKey(header as JWSHeaderParameters)
+      key = await trusted.keySet.getKey(header as JWSHeaderParameters)
     } catch (error) {
       throw toTokenError(error)
     }
