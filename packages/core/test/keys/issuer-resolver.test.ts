@@ -347,3 +347,26 @@ describe('issuer resolver: templates', () => {
     }
   })
 })
+
+describe('issuer resolver: revocation', () => {
+  it('revokes by token, by jti and by subject, naming the issuer where nothing is listed', async () => {
+    const tokens = validator((iss) => (iss.startsWith('https://tenant-') ? local : undefined))
+    const sensitive = { sensitive: true }
+    const byToken = await token('https://tenant-a.test/', rsa, { jti: 'by-token' })
+    await tokens.verify(byToken, sensitive)
+    await tokens.revoke(byToken)
+    await expect(refusal(tokens.verify(byToken, sensitive))).resolves.toMatchObject({ reason: 'revoked' })
+
+    const byId = await token('https://tenant-a.test/', rsa, { jti: 'by-id' })
+    await expect(tokens.revoke({ jti: 'by-id', exp: NOW + 300 })).rejects.toThrow(/iss/)
+    await tokens.revoke({ jti: 'by-id', iss: 'https://tenant-a.test/', exp: NOW + 300 })
+    await expect(refusal(tokens.verify(byId, sensitive))).resolves.toMatchObject({ reason: 'revoked' })
+
+    const bySubject = await token('https://tenant-b.test/', rsa, { jti: 'by-sub', sub: 'mallory' })
+    // Without a list, "every issuer" would revoke nothing: the issuer must be named.
+    await expect(tokens.revokeSubject('mallory')).rejects.toThrow(TypeError)
+    await tokens.revokeSubject('mallory', { issuer: 'https://tenant-b.test/', issuedBefore: NOW + 1 })
+    await expect(refusal(tokens.verify(bySubject, sensitive))).resolves.toMatchObject({ reason: 'revoked' })
+    await tokens.close()
+  })
+})
