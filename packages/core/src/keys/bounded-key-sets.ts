@@ -34,6 +34,7 @@ export function createBoundedKeySets(options: BoundedKeySetsOptions) {
     ttl: options.idleTtl,
     updateAgeOnGet: true,
     perf: { now: options.now },
+    ttlResolution: 0, // read the clock on every check (it is the validator's `now`, a test seam)
     dispose: (slot) => slot.keySet.close(),
   })
 

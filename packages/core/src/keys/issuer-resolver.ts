@@ -53,6 +53,7 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     max: spec.cacheMax,
     ttl: spec.cacheTtl,
     perf: { now: deps.now },
+    ttlResolution: 0,
   })
   // One question per issuer at a time: concurrent tokens of a new issuer share one answer.
   const pending = new Map<string, Promise<Decision>>()
@@ -118,10 +119,11 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
   return {
     /** The trusted issuer for a token's `iss`, or `undefined`; rejects with a 503 `UnavailableError`. */
     async resolve(iss: string): Promise<TrustedIssuer | undefined> {
-      // RFC 8414 §2 shape first: the resolver never sees an `iss` we could not fetch from anyway.
-      if (!acceptable(iss)) return undefined
+      // Only an acceptable `iss` is ever remembered, so a remembered one needs no second look.
       let decision = decisions.get(iss)
       if (decision === undefined) {
+        // RFC 8414 §2 shape first: the resolver never sees an `iss` we could not fetch from anyway.
+        if (!acceptable(iss)) return undefined
         let question = pending.get(iss)
         if (question === undefined) {
           question = decide(iss)
