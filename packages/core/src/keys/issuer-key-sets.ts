@@ -120,9 +120,9 @@ export function createIssuerKeySets(
       checkEndpoint: resolver.checkEndpoint,
       profileFor: resolver.profileFor,
       now: resolved.now,
-      // A validator-wide jwt.jwks or jwt.jwksUri serves every issuer the resolver approves.
+      // A validator-wide jwt.jwks or jwt.jwksUri serves every approved issuer that names no key source.
       remoteKeySet: (issuer, jwksUri) =>
-        shared ??
+        (jwksUri === undefined ? shared : undefined) ??
         bounded!.acquire(jwksUri === undefined ? `issuer ${issuer}` : `jwks_uri ${jwksUri}`, () => {
           const keySet = remote(jwksUri ?? discoveredJwksUri(issuer))
           keySet.onChange(changed)

@@ -278,6 +278,23 @@ describe('issuer resolver: the cap on distinct issuers', () => {
     await tokens.verify(await token(`${base}/one`, rsa, { iat: NOW + 6 }))
   })
 
+  it("an issuer's own key source wins over the validator-wide one", async () => {
+    const other = await signingKey('RS256', 'other-key')
+    const tokens = createValidator({
+      issuer: (iss) => (iss === 'https://own.test/' ? { jwksUri: `${base}/own/jwks` } : {}),
+      audience: AUDIENCE,
+      now: () => clock,
+      jwt: { algorithms: ['RS256'], jwks: { keys: [other.publicJwk] } },
+    })
+    await tokens.verify(await token('https://own.test/'))
+    expect(hits.get('/own/jwks')).toBe(1)
+    await tokens.verify(await token('https://shared.test/', other))
+    await expect(refusal(tokens.verify(await token('https://shared.test/')))).resolves.toMatchObject({
+      reason: 'unknown_key',
+    })
+    expect(totalHits()).toBe(1)
+  })
+
   it('issuers that share a key set URL share one slot', async () => {
     const tokens = validator({ resolve: () => ({ jwksUri: `${base}/shared/jwks` }), maxIssuers: 1 })
     await tokens.verify(await token('https://a.test/'))
