@@ -36,8 +36,8 @@ function strategyWith(alg, jwks, signatureBackend) {
     issuers: resolved.issuers,
     audiences: resolved.audiences,
     scopeClaim: undefined,
-    profiles: resolved.profiles,
-    keySetFor: () => keySet,
+    resolveIssuer: (issuer) =>
+      issuer === ISSUER ? { profile: resolved.profiles.get(ISSUER), algorithms: [alg], keySet } : undefined,
     now: Date.now,
     emit: () => {},
     signatureBackend,

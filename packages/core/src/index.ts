@@ -3,6 +3,11 @@ export type { Validator, Authenticator } from './validator.js'
 export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } from './options.js'
 export type { ClaimPath, IssuerInput, IssuerOptions, ProfileName, ProfileOptions } from './profiles/index.js'
 export { PROFILE_NAMES } from './profiles/index.js'
+export type {
+  IssuerConfig,
+  IssuerResolverFunction,
+  IssuerResolverOptions,
+} from './keys/issuer-resolver-options.js'
 export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { RequestLike } from './request.js'
 export {

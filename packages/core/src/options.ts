@@ -1,7 +1,12 @@
 import type { JWK } from 'jose'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
-import { resolveIssuers, type IssuerInput } from './profiles/resolve.js'
+import {
+  resolveIssuers,
+  type DynamicIssuers,
+  type IssuerInput,
+  type IssuerResolverInput,
+} from './profiles/resolve.js'
 import type { ProfileName, ProfileOptions, ResolvedProfile } from './profiles/types.js'
 import type { Store } from './store/store.js'
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop/algorithms.js'
@@ -89,9 +94,10 @@ export interface ValidatorOptions {
    * Trusted issuer, or an allowlist of them. A token's `iss` only selects among these. Each is an
    * https URL without query, fragment or userinfo (RFC 8414 §2); http only for loopback hosts. An
    * entry may be `{ url, profile?, audience? }` to give that issuer its own provider profile or
-   * audience.
+   * audience. Or a resolver that decides per token: `(iss) => config | undefined`, or
+   * `{ resolve | template, tenants?, ...defaults, cacheTtl?, cacheMax?, maxIssuers?, timeout? }`.
    */
-  issuer: IssuerInput | readonly IssuerInput[]
+  issuer: IssuerInput | readonly IssuerInput[] | IssuerResolverInput
   /**
    * Accept http issuer, key set and introspection URLs on hosts other than loopback ones: their
    * answers (keys, verdicts) can then be forged by anyone on the path. Default false.
@@ -219,6 +225,8 @@ export interface ResolvedOptions {
   issuers: string[]
   /** Each issuer's complete profile, by issuer URL. */
   profiles: ReadonlyMap<string, ResolvedProfile>
+  /** With `issuer` as a resolver (then `issuers` is empty): trust decided per token. */
+  issuerResolver: DynamicIssuers | undefined
   audiences: string[]
   realm: string
   jwt: ResolvedJwtOptions | undefined
@@ -238,9 +246,15 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     throw new TypeError('createValidator: options must be an object')
   const allowInsecure = optionalBoolean(options.allowInsecureIssuer, 'allowInsecureIssuer') ?? false
   const audiences = stringList(options.audience, 'audience')
-  const { urls: issuers, profiles } = resolveIssuers({
+  const {
+    urls: issuers,
+    profiles,
+    resolver: issuerResolver,
+  } = resolveIssuers({
     issuer: options.issuer,
     checkUrl: (issuer, name) => checkIssuer(issuer, allowInsecure, name),
+    checkEndpoint: (url, name) => checkEndpoint(url, name, allowInsecure),
+    introspects: options.introspection !== undefined,
     audiences,
     profile: options.profile,
     jwtTyp: (options.jwt as JwtOptions | undefined)?.typ,
@@ -255,6 +269,7 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
   return {
     issuers,
     profiles,
+    issuerResolver,
     audiences,
     realm: optionalString(options.realm, 'realm') ?? audiences[0]!,
     jwt: options.jwt === undefined ? undefined : resolveJwt(options.jwt, allowInsecure),

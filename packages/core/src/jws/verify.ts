@@ -9,13 +9,14 @@ export interface JwsRules {
   /** Pinned algorithms (RFC 8725 §3.1); the header's `alg` must be one of them. */
   algorithms: readonly string[]
   /**
-   * Whether this header's `typ` is accepted (RFC 8725 §3.11); may read the unverified payload to
-   * choose (the JWT strategy asks the issuer's profile) and may throw its own refusal.
+   * Whether this header's `typ` is accepted (RFC 8725 §3.11). Unset when the accepted `typ`
+   * depends on a lookup the key step makes anyway (the JWT strategy: the issuer's profile).
    */
-  typ(header: Readonly<Record<string, unknown>>, payload: Readonly<Record<string, unknown>>): boolean
+  typ?(header: Readonly<Record<string, unknown>>): boolean
   /**
    * The verification key. Runs only after `alg`, `crit` and `typ` passed, so a bad header never
-   * costs a key fetch; throws the caller's own error when no key is acceptable.
+   * costs a key fetch; may read the unverified payload to choose (RFC 8725 §3.8: `iss` selects
+   * among trusted issuers only); throws the caller's own error when no key is acceptable.
    */
   key(
     header: Readonly<Record<string, unknown>>,
@@ -59,7 +60,7 @@ export async function verifyJws(
   if (typeof alg !== 'string' || !rules.algorithms.includes(alg))
     throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
   refuseExtensions(header)
-  if (!rules.typ(header, payload)) throw new InvalidTokenError({ reason: 'wrong_type' })
+  if (rules.typ !== undefined && !rules.typ(header)) throw new InvalidTokenError({ reason: 'wrong_type' })
   // The key comes from the caller's rules only: `jku`, `x5u`, `x5c` (and `jwk`, unless the caller
   // reads it, as DPoP does) are never followed.
   const key = await rules.key(header, payload, alg)

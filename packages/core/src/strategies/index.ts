@@ -33,8 +33,7 @@ export function createStrategies(
           issuers: resolved.issuers,
           audiences: resolved.audiences,
           scopeClaim: resolved.scopeClaim,
-          profiles: resolved.profiles,
-          keySetFor: keySets.keySetFor,
+          resolveIssuer: keySets.resolve,
           now: resolved.now,
           emit,
         })

@@ -6,11 +6,11 @@ import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { checkProfileClaims } from '../profiles/claims.js'
-import type { ResolvedProfile } from '../profiles/types.js'
 import type { CompactJws, InspectedToken } from '../jws/decode.js'
 import { normalizeTyp } from '../jws/header.js'
-import { verifyJws, type JwsRules, type SignatureBackend } from '../jws/verify.js'
-import type { KeySet } from '../keys/key-set.js'
+import { verifyJws, type SignatureBackend } from '../jws/verify.js'
+import type { TrustedIssuer } from '../keys/issuer-resolver.js'
+import type { VerificationKey } from '../keys/key-set.js'
 import type { ResolvedJwtOptions } from '../options.js'
 import type { TokenClaims } from '../types.js'
 import { inspect, withIntrospection, type TokenStrategy, type Verified } from './strategy.js'
@@ -20,10 +20,11 @@ export interface JwtStrategyDeps {
   issuers: readonly string[]
   audiences: readonly string[]
   scopeClaim: string | undefined
-  /** Each trusted issuer's profile (RFC 9068 unless configured): `typ`, audience rule, required claims. */
-  profiles: ReadonlyMap<string, ResolvedProfile>
-  /** The key set of a configured issuer. Only ever called with an allowlisted `iss`. */
-  keySetFor(issuer: string): KeySet
+  /**
+   * The trusted issuer of a token's `iss` (profile, algorithms, key set), or `undefined` when it is
+   * not trusted; rejects only with a 503. Called only once the token's shape and `alg` passed.
+   */
+  resolveIssuer(issuer: string): TrustedIssuer | undefined | Promise<TrustedIssuer | undefined>
   now: () => number
   emit: EventListener
   /** The kernel's signature step; node:crypto unless a benchmark swaps it. */
@@ -41,7 +42,6 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
   const remoteKeys = jwt.secret === undefined && jwt.jwks === undefined
   const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAge : Infinity)
-  const { profiles } = deps
   const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
   const requiredClaims = ['exp', ...jwt.requiredClaims]
 
@@ -67,29 +67,30 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     return hit ?? verifyFresh(token, cacheKey)
   }
 
-  const rules: JwsRules = {
-    algorithms: jwt.algorithms,
-    // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
-    // refused before any key is fetched, so a token cannot make us call an address it names.
-    // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens (checked
-    // again with the claims; here it spares a signature check).
-    typ(header, payload) {
-      const profile = profileOf(payload)
-      return profile.typ === false || profile.typ.has(normalizeTyp(header.typ))
-    },
-    async key(header, payload) {
-      try {
-        return await deps.keySetFor(payload.iss as string).getKey(header as JWSHeaderParameters)
-      } catch (error) {
-        throw toTokenError(error)
-      }
-    },
-  }
-
-  function profileOf(payload: Readonly<Record<string, unknown>>): ResolvedProfile {
-    const profile = typeof payload.iss === 'string' ? profiles.get(payload.iss) : undefined
-    if (profile === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
-    return profile
+  /**
+   * The kernel's key step for an access token: RFC 8725 §3.8, the unverified `iss` only selects
+   * among trusted issuers (an unknown one is refused before any key is fetched, so a token cannot
+   * make us call an address it names); then that issuer's algorithms and, RFC 9068 §4, its `typ`
+   * (checked again with the claims; here it spares a signature check); then its key set.
+   */
+  async function trustAndKey(
+    header: Readonly<Record<string, unknown>>,
+    payload: Readonly<Record<string, unknown>>,
+    alg: string,
+  ): Promise<{ trusted: TrustedIssuer; key: VerificationKey }> {
+    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
+    const trusted = issuer === undefined ? undefined : await deps.resolveIssuer(issuer)
+    if (trusted === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    if (!trusted.algorithms.includes(alg)) throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
+    const { profile } = trusted
+    if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {
+      throw new InvalidTokenError({ reason: 'wrong_type' })
+    }
+    try {
+      return { trusted, key: await trusted.keySet.getKey(header as JWSHeaderParameters) }
+    } catch (error) {
+      throw toTokenError(error)
+    }
   }
 
   /**
@@ -103,8 +104,22 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     { checkTime = true, jws }: { checkTime?: boolean; jws?: CompactJws } = {},
   ): Promise<VerifiedJwt> {
     const nowMs = deps.now()
-    const { header, payload } = await verifyJws(jws ?? token, rules, deps.signatureBackend)
-    const profile = profileOf(payload)
+    let trusted: TrustedIssuer | undefined
+    const { header, payload } = await verifyJws(
+      jws ?? token,
+      {
+        algorithms: jwt.algorithms,
+        async key(h, p, alg) {
+          const found = await trustAndKey(h, p, alg)
+          trusted = found.trusted
+          return found.key
+        },
+      },
+      deps.signatureBackend,
+    )
+    // Set by the key step, which ran before the signature passed.
+    if (trusted === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    const { profile } = trusted
     const claims = payload as TokenClaims
     // The profile's audience rule, `typ`, required claims (RFC 9068 §2.2 by default) and claim shapes.
     checkProfileClaims(header, claims, profile)
