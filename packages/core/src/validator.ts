@@ -108,7 +108,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
   const useDenylist = (): Denylist =>
     (denylist ??= createDenylist({
       store,
-      maxStaleness: resolved.denylist.maxStaleness,
+      maxStaleness: resolved.denylist.maxStalenessMs,
       fallbackToStore: resolved.denylist.fallbackToStore,
       now: resolved.now,
       emit,

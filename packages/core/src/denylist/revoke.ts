@@ -24,8 +24,8 @@ export function createRevoker(
   const context = () => ({
     issuers: resolved.issuers,
     nowSeconds: resolved.now() / 1000,
-    revocationTtl: resolved.denylist.revocationTtl,
-    maxRevocationLifetime: resolved.denylist.maxRevocationLifetime,
+    revocationTtl: resolved.denylist.revocationTtlMs / 1000,
+    maxRevocationLifetime: resolved.denylist.maxRevocationLifetimeMs / 1000,
   })
 
   /**

@@ -14,9 +14,9 @@ export interface ProofCheck {
   uri: string
   accessToken: string
   algorithms: readonly string[]
-  /** Oldest accepted proof (`iat`), in seconds. */
-  maxAge: number
-  clockTolerance: number
+  /** Oldest accepted proof (`iat`). */
+  maxAgeMs: number
+  clockToleranceMs: number
   nowMs: number
   nonce: NonceSource | undefined
   /** Records a proof's `jti`; false when it was seen before (replay). Shared across a fleet by the store. */
@@ -30,12 +30,14 @@ export async function verifyDpopProof(check: ProofCheck): Promise<string> {
   const { header, payload } = await verifyProofJws(check.proof, check.algorithms)
   const jwk = header.jwk as JWK
   const nowSeconds = check.nowMs / 1000
+  const maxAge = check.maxAgeMs / 1000
+  const clockTolerance = check.clockToleranceMs / 1000
   const { jti, htm, htu, iat, ath } = payload
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw invalid()
   if (htm !== check.method) throw invalid()
   if (typeof htu !== 'string' || normalizeUri(htu) !== check.uri) throw invalid()
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid()
-  if (nowSeconds - iat > check.maxAge + check.clockTolerance || iat - nowSeconds > check.clockTolerance) {
+  if (nowSeconds - iat > maxAge + clockTolerance || iat - nowSeconds > clockTolerance) {
     throw invalid()
   }
   // §4.3 point 11: the proof is bound to this access token.
@@ -47,10 +49,7 @@ export async function verifyDpopProof(check: ProofCheck): Promise<string> {
   let fresh: boolean
   try {
     // §11.1: a proof is single-use within its window; remembered a little longer than it can live.
-    fresh = await check.remember(
-      `dpop:${thumbprint}:${jti}`,
-      (check.maxAge + 2 * check.clockTolerance) * 1000,
-    )
+    fresh = await check.remember(`dpop:${thumbprint}:${jti}`, check.maxAgeMs + 2 * check.clockToleranceMs)
   } catch (error) {
     throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2, cause: error })
   }

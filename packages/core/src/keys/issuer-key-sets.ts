@@ -14,7 +14,7 @@ import { createIssuerResolution, type TrustedIssuer } from './issuer-resolver.js
  */
 export function createIssuerMetadata(resolved: ResolvedOptions, emit: EventListener) {
   const caches = new Map<string, MetadataCache>()
-  const timeout = resolved.jwt?.keySet.timeout ?? resolved.introspection?.timeout ?? 3000
+  const timeout = resolved.jwt?.keySet.timeoutMs ?? resolved.introspection?.timeoutMs ?? 3000
 
   function metadataFor(issuer: string): MetadataCache {
     let cache = caches.get(issuer)
@@ -22,7 +22,7 @@ export function createIssuerMetadata(resolved: ResolvedOptions, emit: EventListe
       cache = createMetadataCache(issuer, {
         timeout,
         maxResponseBytes: 65_536,
-        cooldown: resolved.jwt?.keySet.cooldown ?? 30_000,
+        cooldown: resolved.jwt?.keySet.cooldownMs ?? 30_000,
         dispatcher: resolved.dispatcher,
         onEvent: emit,
         now: resolved.now,
@@ -68,10 +68,10 @@ export function createIssuerKeySets(
     createRemoteKeySet({
       jwksUri,
       algorithms: jwt.algorithms,
-      cacheMaxAge: jwt.keySet.cacheMaxAge,
-      cooldown: jwt.keySet.cooldown,
-      staleIfError: jwt.keySet.staleIfError,
-      timeout: jwt.keySet.timeout,
+      cacheMaxAge: jwt.keySet.cacheMaxAgeMs,
+      cooldown: jwt.keySet.cooldownMs,
+      staleIfError: jwt.keySet.staleIfErrorMs,
+      timeout: jwt.keySet.timeoutMs,
       maxResponseBytes: jwt.keySet.maxResponseBytes,
       dispatcher: resolved.dispatcher,
       now: resolved.now,
@@ -108,7 +108,7 @@ export function createIssuerKeySets(
     createBoundedKeySets({
       max: resolver.maxIssuers,
       idleTtl: resolver.cacheTtl,
-      cooldown: jwt.keySet.cooldown,
+      cooldown: jwt.keySet.cooldownMs,
       now: resolved.now,
     })
   const dynamic =
@@ -134,9 +134,9 @@ export function createIssuerKeySets(
   function discoveredJwksUri(issuer: string): () => Promise<string> {
     // Its own metadata cache, freed with its key set: the shared map is only for static issuers.
     const cache = createMetadataCache(issuer, {
-      timeout: jwt.keySet.timeout,
+      timeout: jwt.keySet.timeoutMs,
       maxResponseBytes: 65_536,
-      cooldown: jwt.keySet.cooldown,
+      cooldown: jwt.keySet.cooldownMs,
       dispatcher: resolved.dispatcher,
       onEvent: emit,
       now: resolved.now,

@@ -41,8 +41,12 @@ export type VerifiedJwt = Verified
 export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
   const remoteKeys = jwt.secret === undefined && jwt.jwks === undefined
-  const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAge : Infinity)
-  const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
+  const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAgeMs : Infinity)
+  // Claims are in seconds (RFC 7519 §2 NumericDate): the rules are too.
+  const timeRules = {
+    clockTolerance: jwt.clockToleranceMs / 1000,
+    maxTokenAge: jwt.maxTokenAgeMs === undefined ? undefined : jwt.maxTokenAgeMs / 1000,
+  }
   const requiredClaims = ['exp', ...jwt.requiredClaims]
 
   /**
