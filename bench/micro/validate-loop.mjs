@@ -2,10 +2,11 @@
 //   node --import tsx bench/micro/validate-loop.mjs [--count N]
 // Cold: N distinct tokens (each misses the verified-token cache and checks a signature).
 // Repeated: one token N×10 times (verified-token cache hits). Prints µs per validation.
+// CORE_SRC=/abs/path/to/packages/core/src/index.ts measures another checkout (before/after).
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { AUDIENCE, createKeys, signToken } from '../lib/tokens.mjs'
-import { createValidator } from '../../packages/core/src/index.ts'
+const { createValidator } = await import(process.env.CORE_SRC ?? '../../packages/core/src/index.ts')
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' } } })
 const count = Number(values.count)
