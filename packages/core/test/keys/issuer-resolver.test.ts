@@ -360,6 +360,21 @@ describe('issuer resolver: templates', () => {
     expect(totalHits()).toBe(2)
   })
 
+  it('ready() loads the key sets of the listed tenants, so the first tokens fetch nothing', async () => {
+    const tokens = validator({
+      template: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+      tenants: [tenantA, tenantB],
+      profile: 'entra',
+      jwksUri: `${base}/{tenantid}/jwks`,
+    })
+    await tokens.ready()
+    expect(hits.get(`/${tenantA}/jwks`)).toBe(1)
+    expect(hits.get(`/${tenantB}/jwks`)).toBe(1)
+    await tokens.verify(await entra(tenantA))
+    await tokens.verify(await entra(tenantB))
+    expect(totalHits()).toBe(2)
+  })
+
   it("'any' admits every GUID tenant but no other shape", async () => {
     const tokens = validator({
       template: 'https://login.microsoftonline.com/{tenantid}/v2.0',
