@@ -169,6 +169,12 @@ export function createIssuerKeySets(
       listeners.push(listener)
     },
     async ready(): Promise<void> {
+      // A template's listed tenants are known in advance: load their keys like listed issuers'.
+      if (dynamic !== undefined) {
+        const listed = resolver!.listed ?? []
+        await Promise.all(listed.map(async (issuer) => (await dynamic.resolve(issuer))?.keySet.ready()))
+        return
+      }
       if (shared !== undefined) return shared.ready()
       await Promise.all(resolved.issuers.map((issuer) => keySetFor(issuer).ready()))
     },

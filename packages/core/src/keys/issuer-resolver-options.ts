@@ -54,6 +54,8 @@ export interface ResolvedIssuerResolver {
   defaults: IssuerConfig
   /** A template's fixed config is checked at construction; a function's results per token. */
   template: string | undefined
+  /** A template's listed tenants as issuer URLs (loaded by `ready()`); undefined for `'any'` or a function. */
+  listed: readonly string[] | undefined
   cacheTtl: number
   cacheMax: number
   maxIssuers: number
@@ -116,17 +118,17 @@ export function resolveIssuerResolver(
       throw new TypeError('createValidator: `issuer.resolve` must be a function (iss) => config | undefined')
     if (options.tenants !== undefined)
       throw new TypeError('createValidator: `issuer.tenants` goes with `issuer.template`')
-    return { resolve: options.resolve, defaults, template: undefined, ...bounds }
+    return { resolve: options.resolve, defaults, template: undefined, listed: undefined, ...bounds }
   }
   const template = compileTemplate(options, checkIssuer)
-  return { resolve: template.resolve, defaults, template: template.sample, ...bounds }
+  return { ...template, defaults, template: template.sample, ...bounds }
 }
 
 /** A template and its tenants as a resolver: a `{tenantid}` match in the allowlist (or any GUID) is trusted. */
 function compileTemplate(
   options: IssuerResolverOptions,
   checkIssuer: (url: string, name: string) => string,
-): { resolve: IssuerResolverFunction; sample: string } {
+): { resolve: IssuerResolverFunction; sample: string; listed: string[] | undefined } {
   const { template, tenants } = options
   if (typeof template !== 'string' || template.split(PLACEHOLDER).length !== 2) {
     throw new TypeError(`createValidator: \`issuer.template\` must hold ${PLACEHOLDER} exactly once`)
@@ -152,6 +154,8 @@ function compileTemplate(
   const jwksUri = options.jwksUri
   return {
     sample,
+    listed:
+      allowed === 'any' ? undefined : [...allowed].map((tenant) => template.replace(PLACEHOLDER, tenant)),
     resolve(iss) {
       const tenant = pattern.exec(iss)?.[1]
       if (tenant === undefined || (allowed !== 'any' && !allowed.has(tenant))) return undefined

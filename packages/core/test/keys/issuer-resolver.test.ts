@@ -230,6 +230,17 @@ describe('issuer resolver: faults answer 503, never 500 or 401', () => {
     await expect(tokens.verify(await token('https://good.test/'))).rejects.toMatchObject({ status: 503 })
   })
 
+  it("what went wrong is the error's cause, and the rejected event says issuer_unavailable", async () => {
+    const tokens = validator(() => {
+      throw new Error('database down')
+    })
+    const error = await tokens.verify(await token('https://good.test/')).catch((e: TokenError) => e)
+    expect((error as TokenError).cause).toMatchObject({ message: 'database down' })
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'rejected', reason: 'issuer_unavailable', status: 503 }),
+    )
+  })
+
   it('a resolver that hangs is cut off at its timeout', async () => {
     const tokens = validator({ resolve: () => new Promise(() => {}), timeout: 100 })
     const started = performance.now()
@@ -346,6 +357,21 @@ describe('issuer resolver: templates', () => {
       { typ: 'JWT' },
     )
     await expect(refusal(tokens.verify(mixed))).resolves.toMatchObject({ reason: 'invalid_claim' })
+    expect(totalHits()).toBe(2)
+  })
+
+  it('ready() loads the key sets of the listed tenants, so the first tokens fetch nothing', async () => {
+    const tokens = validator({
+      template: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+      tenants: [tenantA, tenantB],
+      profile: 'entra',
+      jwksUri: `${base}/{tenantid}/jwks`,
+    })
+    await tokens.ready()
+    expect(hits.get(`/${tenantA}/jwks`)).toBe(1)
+    expect(hits.get(`/${tenantB}/jwks`)).toBe(1)
+    await tokens.verify(await entra(tenantA))
+    await tokens.verify(await entra(tenantB))
     expect(totalHits()).toBe(2)
   })
 
