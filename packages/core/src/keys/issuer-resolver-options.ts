@@ -1,4 +1,4 @@
-import type { JWK } from 'jose'
+import type { Jwk as JWK } from '../jwk.js'
 import type { ProfileName, ProfileOptions } from '../profiles/types.js'
 
 /**
