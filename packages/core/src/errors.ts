@@ -46,6 +46,7 @@ export type RejectReason =
   | 'claims_check_failed'
   | 'keys_unavailable'
   | 'introspection_unavailable'
+  | 'introspection_unauthorized'
   | 'denylist_unavailable'
   | 'internal_error'
   | 'invalid_dpop_proof'

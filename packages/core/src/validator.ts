@@ -23,6 +23,7 @@ import type { RequestLike } from './request.js'
 import { asTokenError } from './respond.js'
 import { resolveRoute, type ResolvedRoute } from './route.js'
 import { createJwtStrategy } from './strategies/jwt.js'
+import { explainToken, type ExplainReport } from './explain/index.js'
 import type { Store } from './store/store.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
 
@@ -43,6 +44,12 @@ export interface Validator<C extends TokenClaims = TokenClaims> {
   authenticate(request: RequestLike, routeOptions?: RouteOptions): Promise<AuthContext<C> | undefined>
   /** Validates a bare token string. */
   verify(token: string, routeOptions?: RouteOptions): Promise<AuthContext<C>>
+  /**
+   * Why `token` would be accepted or refused on a route with `routeOptions`: every check in order,
+   * in plain words, naming the option that would change the outcome. Fetches metadata and keys
+   * like a request would; caches, revokes and emits nothing, and never includes the token.
+   */
+  explain(token: string, routeOptions?: RouteOptions): Promise<ExplainReport>
   /**
    * Revokes a token on every instance sharing the store; sensitive routes refuse it once this
    * resolves. Takes the token as presented, the `AuthContext` of a request (logout:
@@ -265,6 +272,17 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
       const authenticate =
         routeOptions === undefined ? verifyDefault : route({ ...routeOptions, optional: false })
       return (await authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }))!
+    },
+    async explain(token, routeOptions) {
+      if (typeof token !== 'string') throw new TypeError('explain: `token` must be a string')
+      const compiled = resolveRoute({ ...routeOptions, optional: false }, resolved)
+      const check = (context: AuthContext) => useDenylist().check(context)
+      return explainToken(token, compiled, {
+        resolved,
+        keySetFor: keySets?.keySetFor,
+        metadata,
+        checkDenylist: check,
+      })
     },
     async revoke(target) {
       const request = revocationRequest(target)
