@@ -24,6 +24,7 @@ import { asTokenError } from './respond.js'
 import { resolveRoute, type ResolvedRoute } from './route.js'
 import { createJwtStrategy } from './strategies/jwt.js'
 import { explainToken, type ExplainReport } from './explain/index.js'
+import { describeWithReason, resolveExposeErrorReasons } from './explain/expose-reasons.js'
 import type { Store } from './store/store.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
 
@@ -104,6 +105,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
   options: ValidatorOptions,
 ): Validator<C> {
   const resolved = resolveOptions(options)
+  const exposeReasons = resolveExposeErrorReasons(options.exposeErrorReasons)
   const emit: EventListener = safeListener(resolved.onEvent)
   const extractOptions: ExtractOptions = {
     allowBodyToken: resolved.allowBodyToken,
@@ -246,6 +248,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
         // An optional route lets a request with another scheme (Basic, …) through, like one with none.
         if (compiled.optional && error.reason === 'unsupported_scheme') return undefined
         error.withChallenge(challenge)
+        if (exposeReasons) error.sentDescription = describeWithReason(error)
         emit({
           type: 'rejected',
           reason: error.reason,
