@@ -102,8 +102,8 @@ export function requireRoles(...roles: string[]): Guard {
       throw new TypeError(`requireRoles: "${String(role)}" is not a valid role name`)
     }
   }
-  return (auth) => {
-    requireAuth(auth)
+  return (auth, noToken) => {
+    requireAuth(auth, noToken)
     if (!roles.every((role) => auth.roles.includes(role))) {
       throw withRealm(
         new InsufficientScopeError({
