@@ -17,7 +17,7 @@ export function typFix(typ: unknown, profile: ResolvedProfile): string {
   const byProfile =
     candidates.length === 0
       ? ''
-      : `set the issuer's profile to ${candidates.map((name) => `'${name}'`).join(' or ')}, or `
+      : `set the issuer's profile to ${orList(candidates.map((name) => `'${name}'`))}, or `
   return `the token's typ is ${shown}; this validator expects ${expected}: ${byProfile}set jwt.typ (an ID token or other JWT must never pass as an access token)`
 }
 
@@ -64,4 +64,8 @@ export function requiredFix(missing: readonly string[], profile: ResolvedProfile
   )
   const hint = fitting.length === 0 ? '' : ` (profiles not requiring them: ${fitting.join(', ')})`
   return `profile '${profile.name}' and jwt.requiredClaims require ${missing.join(', ')}; if the provider never sends them, set the issuer's profile to the provider's${hint}`
+}
+
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`
 }
