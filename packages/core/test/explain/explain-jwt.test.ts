@@ -169,6 +169,22 @@ const CASES: Case[] = [
     /set the dpop option/,
   ],
   [
+    'a bearer token where dpop.required',
+    () => accessToken(rsa),
+    'binding',
+    'dpop_required',
+    /unset dpop\.required/,
+    [{ dpop: { required: true, origin: 'https://api.test' } }],
+  ],
+  [
+    'a claim value the profile pins',
+    () => accessToken(rsa, { token_use: 'id' }),
+    'claim_values',
+    'invalid_claim',
+    /token_use is "id", profile .* requires "access"/,
+    [{ profile: { claimValues: { token_use: 'access' } } }],
+  ],
+  [
     'an unsupported cnf',
     () => accessToken(rsa, { cnf: { foo: 'x' } }),
     'binding',
