@@ -44,12 +44,18 @@ describe.each(HARNESSES)('$name: exposeErrorReasons', (harness) => {
   let quiet: Validator
   let apps: RunningApp[] = []
   let warn: jest.SpyInstance
+  const rejected: string[] = []
 
   beforeAll(async () => {
     warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
     introspection = await startIntrospectionServer()
     exposing = createValidator({ ...options(introspection, 'not-the-secret'), exposeErrorReasons: true })
-    quiet = createValidator(options(introspection, 'not-the-secret'))
+    quiet = createValidator({
+      ...options(introspection, 'not-the-secret'),
+      onEvent: (event) => {
+        if (event.type === 'rejected') rejected.push(event.reason)
+      },
+    })
     const routes = [{ path: '/any', method: 'GET' as const, route: {} }]
     apps = [await harness.start(exposing, routes), await harness.start(quiet, routes)]
   })
@@ -91,6 +97,8 @@ describe.each(HARNESSES)('$name: exposeErrorReasons', (harness) => {
       REALM,
     )
     expectRefused(await attack(apps[1]!.url, '/any', { headers: bearer('opaque-token-value') }), UNAVAILABLE)
+    // The event still names a refused introspection secret apart from an outage.
+    expect(rejected).toEqual(['expired', 'introspection_unauthorized'])
   })
 
   it('warned once, at construction, that reasons are exposed', () => {

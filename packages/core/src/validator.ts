@@ -48,7 +48,8 @@ export interface Validator<C extends TokenClaims = TokenClaims> {
   /**
    * Why `token` would be accepted or refused on a route with `routeOptions`: every check in order,
    * in plain words, naming the option that would change the outcome. Fetches metadata and keys
-   * like a request would; caches, revokes and emits nothing, and never includes the token.
+   * like a request would; caches no verdict, revokes nothing, emits no accepted or rejected event,
+   * and never includes the token.
    */
   explain(token: string, routeOptions?: RouteOptions): Promise<ExplainReport>
   /**

@@ -213,3 +213,26 @@ describe('opaque tokens: introspection', () => {
     expect(hits.filter((url) => url === '/introspect')).toHaveLength(2)
   })
 })
+
+describe('a sensitive route that also introspects its JWTs', () => {
+  it('runs the JWT checks, then asks the introspection endpoint', async () => {
+    routes['/introspect'] = json(200, { active: false })
+    const tokens = createValidator({
+      issuer: base,
+      audience: AUDIENCE,
+      now: () => NOW * 1000,
+      jwt: { algorithms: ['RS256'] },
+      introspection: { endpoint: `${base}/introspect`, clientId: 'api', clientSecret: 'right' },
+    })
+    opened.push(tokens)
+    const token = await accessToken(rsa, { iss: base })
+    const route = { sensitive: true, introspectJwt: true }
+    const report = await tokens.explain(token, route)
+    expect(report).toMatchObject({ ok: false, strategy: 'jwt', reason: 'inactive' })
+    expect(report.checks.find((item) => item.check === 'signature')).toMatchObject({ ok: true })
+    expect(hits).toContain('/introspect')
+    await expect(tokens.verify(token, route)).rejects.toMatchObject({ reason: 'inactive' })
+    // The plain route of the same validator does not introspect: accepted.
+    expect(await tokens.explain(token)).toMatchObject({ ok: true })
+  })
+})
