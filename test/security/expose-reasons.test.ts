@@ -120,13 +120,16 @@ describe('exposeErrorReasons is checked at construction', () => {
     process.env.NODE_ENV = saved
   })
 
-  it('is refused under NODE_ENV=production unless forced', async () => {
+  it('is refused under NODE_ENV=production unless forced (and then still warns)', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
     process.env.NODE_ENV = 'production'
     expect(() => createValidator({ ...base, exposeErrorReasons: true })).toThrow(
       /exposeErrorReasons.*production.*'force'/,
     )
     const forced = createValidator({ ...base, exposeErrorReasons: 'force' })
     await forced.close()
+    expect(warn).toHaveBeenCalledTimes(1)
+    warn.mockRestore()
     expect(() => createValidator({ ...base, exposeErrorReasons: false })).not.toThrow()
   })
 
