@@ -23,7 +23,7 @@ import type { RequestLike } from './request.js'
 import { asTokenError } from './respond.js'
 import { resolveRoute, type ResolvedRoute } from './route.js'
 import { createJwtStrategy } from './strategies/jwt.js'
-import { explainToken, type ExplainReport } from './explain/index.js'
+import { explainDeps, explainToken, type ExplainReport } from './explain/index.js'
 import { describeWithReason, resolveExposeErrorReasons } from './explain/expose-reasons.js'
 import type { Store } from './store/store.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
@@ -279,14 +279,13 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     },
     async explain(token, routeOptions) {
       if (typeof token !== 'string') throw new TypeError('explain: `token` must be a string')
-      const compiled = resolveRoute({ ...routeOptions, optional: false }, resolved)
-      const check = (context: AuthContext) => useDenylist().check(context)
-      return explainToken(token, compiled, {
+      const parts = {
         resolved,
         keySetFor: keySets?.keySetFor,
         metadata,
-        checkDenylist: check,
-      })
+        checkDenylist: (context: AuthContext) => useDenylist().check(context),
+      }
+      return explainToken(token, explainDeps(parts, routeOptions))
     },
     async revoke(target) {
       const request = revocationRequest(target)

@@ -2,24 +2,14 @@ import { buildAuthContext } from '../auth-context.js'
 import { readBinding } from '../binding-claim.js'
 import { TokenError, type RejectReason } from '../errors.js'
 import { checkTokenSyntax } from '../extract.js'
-import type { IssuerMetadata } from '../keys/issuer-key-sets.js'
-import type { KeySet } from '../keys/key-set.js'
 import { classifyToken } from '../jwt/compact.js'
 import type { ResolvedOptions } from '../options.js'
 import { readClientId } from '../profiles/claims.js'
-import type { ResolvedRoute } from '../route.js'
 import type { AuthContext, TokenClaims } from '../types.js'
 import { explainJwt } from './jwt-checks.js'
 import { explainIntrospection } from './opaque-checks.js'
+import type { ExplainDeps, ExplainRoute } from './wiring.js'
 import { CheckList, asDate, summaryValue, type ClaimsSummary, type ExplainReport } from './report.js'
-
-export interface ExplainDeps {
-  resolved: ResolvedOptions
-  keySetFor: ((issuer: string) => KeySet) | undefined
-  metadata: IssuerMetadata
-  /** The denylist check of sensitive routes (read only: it never records anything). */
-  checkDenylist: (context: AuthContext) => Promise<void> | undefined
-}
 
 const STATUS: Partial<Record<RejectReason, 400 | 503>> = {
   malformed_request: 400,
@@ -35,30 +25,21 @@ const STATUS: Partial<Record<RejectReason, 400 | 503>> = {
  * diagnostic beside the hot path: it caches nothing, records nothing, emits no `accepted` or
  * `rejected` event, and never puts the token or its signature in the report.
  */
-export async function explainToken(
-  token: string,
-  route: ResolvedRoute,
-  deps: ExplainDeps,
-): Promise<ExplainReport> {
+export async function explainToken(token: string, deps: ExplainDeps): Promise<ExplainReport> {
   const list = new CheckList()
-  const { resolved } = deps
+  const { resolved, route } = deps
   const strategy = tokenStrategy(token, route, list, resolved)
   let claims: TokenClaims | undefined
   let context: AuthContext | undefined
   try {
     if (strategy === 'jwt') {
-      const found = await explainJwt(token, list, {
-        resolved,
-        keySetFor: deps.keySetFor!,
-        metadata: deps.metadata,
-      })
+      const found = await explainJwt(token, list, deps)
       claims = found.claims
       if (list.failed === undefined && found.profile !== undefined)
         context = explainBinding('jwt', token, claims!, found.profile, list, resolved)
-      if (list.failed === undefined && route.introspectJwt)
-        await explainIntrospection(token, list, resolved, deps.metadata)
+      if (list.failed === undefined && route.introspectJwt) await explainIntrospection(token, list, deps)
     } else if (strategy === 'opaque') {
-      const response = await explainIntrospection(token, list, resolved, deps.metadata)
+      const response = await explainIntrospection(token, list, deps)
       claims = response as TokenClaims | undefined
       if (list.failed === undefined && response !== undefined)
         context = explainBinding(
@@ -91,7 +72,7 @@ export async function explainToken(
 
 function tokenStrategy(
   token: string,
-  route: ResolvedRoute,
+  route: ExplainRoute,
   list: CheckList,
   resolved: ResolvedOptions,
 ): 'jwt' | 'opaque' | undefined {

@@ -1,23 +1,15 @@
-import type { JWSHeaderParameters } from 'jose'
 import { TokenError } from '../errors.js'
-import type { IssuerMetadata } from '../keys/issuer-key-sets.js'
-import type { KeySet, VerificationKey } from '../keys/key-set.js'
 import { decodeJws, type DecodedJws } from '../jwt/compact.js'
 import { verifySignature } from '../jwt/signature.js'
-import type { ResolvedOptions } from '../options.js'
 import { normalizeTyp } from '../profiles/resolve.js'
 import type { ResolvedProfile } from '../profiles/types.js'
 import type { TokenClaims } from '../types.js'
 import { explainClaimTypes, explainProfileClaims } from './claim-checks.js'
+import { causeOf, explainKeys } from './key-checks.js'
 import { describeTyps, issuerFix, typFix } from './fixes.js'
 import { CheckList, quote } from './report.js'
 import { explainTime } from './time-checks.js'
-
-export interface JwtExplainDeps {
-  resolved: ResolvedOptions
-  keySetFor: (issuer: string) => KeySet
-  metadata: IssuerMetadata
-}
+import type { ExplainDeps, TrustedIssuer } from './wiring.js'
 
 export interface JwtFindings {
   claims: TokenClaims | undefined
@@ -28,8 +20,8 @@ export interface JwtFindings {
  * Every check of the JWT strategy, in its order, without stopping at the first failure where a
  * later check can still run safely. Keys are fetched only for a trusted issuer (RFC 8725 §3.8).
  */
-export async function explainJwt(token: string, list: CheckList, deps: JwtExplainDeps): Promise<JwtFindings> {
-  const jwt = deps.resolved.jwt!
+export async function explainJwt(token: string, list: CheckList, deps: ExplainDeps): Promise<JwtFindings> {
+  const algorithms = deps.resolved.jwt!.algorithms
   let decoded: DecodedJws
   try {
     decoded = decodeJws(token)
@@ -46,13 +38,13 @@ export async function explainJwt(token: string, list: CheckList, deps: JwtExplai
   const claims = payload as TokenClaims
 
   const alg = header.alg
-  const algOk = typeof alg === 'string' && jwt.algorithms.includes(alg)
+  let algOk = typeof alg === 'string' && algorithms.includes(alg)
   if (algOk) list.pass('alg', `signed with ${alg}, which jwt.algorithms allows`)
   else
     list.fail(
       'alg',
       'algorithm_not_allowed',
-      `the token's alg is ${quote(alg)}; jwt.algorithms allows ${jwt.algorithms.join(', ')}`,
+      `the token's alg is ${quote(alg)}; jwt.algorithms allows ${algorithms.join(', ')}`,
       algFix(alg),
     )
 
@@ -67,21 +59,25 @@ export async function explainJwt(token: string, list: CheckList, deps: JwtExplai
     )
 
   const iss = claims.iss
-  const profile = typeof iss === 'string' ? deps.resolved.profiles.get(iss) : undefined
-  if (profile !== undefined) list.pass('issuer', `iss ${quote(iss)} is trusted (profile '${profile.name}')`)
-  else
+  const trusted = await explainIssuer(iss, list, deps)
+  const profile = trusted?.profile
+  // An issuer's own algorithm list (an issuer resolver's config) may only narrow jwt.algorithms.
+  if (trusted !== undefined && algOk && !trusted.algorithms.includes(alg as string)) {
+    algOk = false
     list.fail(
-      'issuer',
-      'unknown_issuer',
-      `the token's iss is ${quote(iss)}; trusted issuers: ${deps.resolved.issuers.map((item) => JSON.stringify(item)).join(', ')}`,
-      issuerFix(iss, deps.resolved.issuers),
+      'alg',
+      'algorithm_not_allowed',
+      `this issuer's tokens may use ${trusted.algorithms.join(', ')}; the token's alg is ${quote(alg)}`,
+      "if the issuer really signs with it, add it to the issuer's algorithms",
     )
+  }
 
   if (profile === undefined) list.skip('typ', 'no profile applies to an untrusted issuer')
   else explainTyp(header, profile, list)
 
-  const key = profile === undefined ? undefined : await explainKeys(header, iss as string, list, deps)
-  if (profile === undefined) list.skip('keys', 'no key is fetched for an issuer that is not trusted')
+  const key =
+    trusted === undefined ? undefined : await explainKeys(header, iss as string, trusted, list, deps)
+  if (trusted === undefined) list.skip('keys', 'no key is fetched for an issuer that is not trusted')
   if (key === undefined || !algOk || !headerOk) {
     list.skip('signature', 'the signature cannot be checked without an allowed algorithm and a key')
   } else {
@@ -101,15 +97,45 @@ export async function explainJwt(token: string, list: CheckList, deps: JwtExplai
   if (profile === undefined) {
     for (const check of ['aud', 'required_claims', 'claim_values'] as const)
       list.skip(check, "the audience and claim rules come from the issuer's profile")
-  } else explainProfileClaims(claims, profile, jwt.requiredClaims, list)
+  } else explainProfileClaims(claims, profile, deps.time.requiredClaims, list)
   explainClaimTypes(claims, profile, list)
+  const { clockToleranceSeconds, maxTokenAgeSeconds } = deps.time
   explainTime(
     claims,
     deps.resolved.now() / 1000,
-    { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge },
+    { clockTolerance: clockToleranceSeconds, maxTokenAge: maxTokenAgeSeconds },
     list,
   )
   return { claims, profile }
+}
+
+/** The strategy's issuer seam (RFC 8725 §3.8: the unverified `iss` only selects a trusted issuer). */
+async function explainIssuer(
+  iss: unknown,
+  list: CheckList,
+  deps: ExplainDeps,
+): Promise<TrustedIssuer | undefined> {
+  const trustedList = deps.resolved.issuers
+  const listed = trustedList.map((item) => JSON.stringify(item)).join(', ')
+  let trusted: TrustedIssuer | undefined
+  try {
+    trusted = typeof iss === 'string' ? await deps.resolveIssuer!(iss) : undefined
+  } catch (error) {
+    const reason = error instanceof TokenError ? error.reason : 'internal_error'
+    list.fail('issuer', reason, `deciding whether ${quote(iss)} is trusted failed: ${causeOf(error)}`)
+    return undefined
+  }
+  if (trusted !== undefined) {
+    list.pass('issuer', `iss ${quote(iss)} is trusted (profile '${trusted.profile.name}')`)
+    return trusted
+  }
+  list.fail(
+    'issuer',
+    'unknown_issuer',
+    `the token's iss is ${quote(iss)}; ${listed === '' ? 'the issuer resolver does not trust it' : `trusted issuers: ${listed}`}`,
+    issuerFix(iss, trustedList),
+  )
+  return undefined
 }
 
 function algFix(alg: unknown): string {
@@ -133,86 +159,4 @@ function explainTyp(header: Record<string, unknown>, profile: ResolvedProfile, l
     'typ',
     `typ ${typ === undefined ? 'absent' : JSON.stringify(typ)} is what profile '${profile.name}' expects`,
   )
-}
-
-/** Metadata (when keys are discovered), the key set, and the key the header selects. */
-async function explainKeys(
-  header: Record<string, unknown>,
-  issuer: string,
-  list: CheckList,
-  deps: JwtExplainDeps,
-): Promise<VerificationKey | undefined> {
-  const jwt = deps.resolved.jwt!
-  if (jwt.secret === undefined && jwt.jwks === undefined && jwt.jwksUri === undefined) {
-    try {
-      const metadata = await deps.metadata.metadataFor(issuer).get()
-      list.pass('metadata', `the issuer's metadata names jwks_uri ${quote(metadata.jwks_uri)}`)
-    } catch (error) {
-      list.fail(
-        'metadata',
-        'keys_unavailable',
-        `the issuer's metadata could not be loaded (RFC 8414 / OpenID discovery): ${causeOf(error)}`,
-        'check that the issuer URL is exact and reachable from here, or set jwt.jwksUri',
-      )
-      list.skip('keys', 'the key set is found through the metadata')
-      return undefined
-    }
-  }
-  const source =
-    jwt.secret !== undefined
-      ? 'jwt.secret'
-      : jwt.jwks !== undefined
-        ? 'jwt.jwks'
-        : jwt.jwksUri !== undefined
-          ? `jwt.jwksUri ${JSON.stringify(jwt.jwksUri)}`
-          : 'the discovered jwks_uri'
-  const keySet = deps.keySetFor(issuer)
-  try {
-    await keySet.ready()
-  } catch (error) {
-    list.fail(
-      'keys',
-      error instanceof TokenError ? error.reason : 'keys_unavailable',
-      `the key set from ${source} could not be loaded: ${causeOf(error)}`,
-      'check that the key set URL answers with a JWK Set from this host (keySet.timeout, proxies, TLS)',
-    )
-    return undefined
-  }
-  list.pass('keys', `the key set from ${source} is loaded`)
-  try {
-    const key = await keySet.getKey(header as JWSHeaderParameters)
-    list.pass('kid', `a key fits kid ${quote(header.kid)} and alg ${quote(header.alg)}`)
-    return key
-  } catch (error) {
-    if (error instanceof TokenError && error.status === 503) {
-      list.fail(
-        'kid',
-        error.reason,
-        `the key set could not be refreshed to find kid ${quote(header.kid)}: ${causeOf(error)}`,
-      )
-    } else if (
-      !(error instanceof TokenError) &&
-      !String((error as { code?: unknown })?.code).startsWith('ERR_')
-    ) {
-      // As in the JWT strategy: only jose's verdicts blame the token; anything else is our fault.
-      list.fail('kid', 'internal_error', 'selecting the key failed unexpectedly')
-    } else {
-      list.fail(
-        'kid',
-        'unknown_key',
-        `no key in the key set from ${source} fits kid ${quote(header.kid)} and alg ${quote(header.alg)}`,
-        'the token was signed by a key this issuer does not publish: another tenant or environment, or a key set option (jwt.jwksUri, jwt.jwks) that points elsewhere',
-      )
-    }
-    return undefined
-  }
-}
-
-export function causeOf(error: unknown): string {
-  let current: unknown = error
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    if (!(current instanceof TokenError) && current.message !== '') return current.message
-    current = current.cause
-  }
-  return error instanceof Error ? error.message : String(error)
 }

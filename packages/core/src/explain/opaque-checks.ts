@@ -1,10 +1,9 @@
 import { TokenError } from '../errors.js'
 import type { TokenEvent } from '../events.js'
-import { createIntrospectionClient } from '../introspection/client.js'
-import type { IssuerMetadata } from '../keys/issuer-key-sets.js'
 import type { ResolvedOptions } from '../options.js'
 import { CheckList, asDate, quote } from './report.js'
-import { causeOf } from './jwt-checks.js'
+import { causeOf } from './key-checks.js'
+import type { ExplainDeps } from './wiring.js'
 
 const REFRESH_TOKEN_TYPES = new Set(['refresh_token', 'urn:ietf:params:oauth:token-type:refresh_token'])
 
@@ -15,28 +14,15 @@ const REFRESH_TOKEN_TYPES = new Set(['refresh_token', 'urn:ietf:params:oauth:tok
 export async function explainIntrospection(
   token: string,
   list: CheckList,
-  resolved: ResolvedOptions,
-  metadata: IssuerMetadata,
+  deps: ExplainDeps,
 ): Promise<Record<string, unknown> | undefined> {
-  const options = resolved.introspection!
-  const issuer = resolved.issuers[0]!
   const failures: string[] = []
-  const client = createIntrospectionClient({
-    endpoint: options.endpoint ?? (() => metadata.introspectionEndpoint(issuer)),
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    clientAuth: options.clientAuth,
-    timeout: options.timeout,
-    maxResponseBytes: options.maxResponseBytes,
-    dispatcher: resolved.dispatcher,
-    onEvent: (event: TokenEvent) => {
-      if (event.type === 'introspection' && event.error !== undefined) failures.push(event.error)
-    },
+  const client = deps.introspectionClient!((event: TokenEvent) => {
+    if (event.type === 'introspection' && event.error !== undefined) failures.push(event.error)
   })
+  const endpoint = deps.introspectionEndpoint
   const where =
-    options.endpoint === undefined
-      ? "the issuer's discovered introspection_endpoint"
-      : JSON.stringify(options.endpoint)
+    endpoint === undefined ? "the issuer's discovered introspection_endpoint" : JSON.stringify(endpoint)
   let response: Record<string, unknown>
   try {
     response = await client.introspect(token)
@@ -62,7 +48,7 @@ export async function explainIntrospection(
     return undefined
   }
   list.pass('active', 'the authorization server says the token is active')
-  explainAnswer(response, list, resolved)
+  explainAnswer(response, list, deps.resolved, deps.time.clockToleranceSeconds)
   return response
 }
 
@@ -77,7 +63,12 @@ function introspectionFix(reason: string, what: string): string {
 }
 
 /** The rules of checkIntrospectionResponse, in its order. */
-function explainAnswer(response: Record<string, unknown>, list: CheckList, resolved: ResolvedOptions): void {
+function explainAnswer(
+  response: Record<string, unknown>,
+  list: CheckList,
+  resolved: ResolvedOptions,
+  tolerance: number,
+): void {
   const options = resolved.introspection!
   const { exp, nbf, iss, aud, token_type: tokenType } = response
   const badType =
@@ -96,7 +87,6 @@ function explainAnswer(response: Record<string, unknown>, list: CheckList, resol
   else list.pass('claim_types', 'every member read has its registered type')
 
   const nowSeconds = resolved.now() / 1000
-  const tolerance = resolved.jwt?.clockTolerance ?? 5
   if (typeof exp === 'number' && nowSeconds - tolerance >= exp)
     list.fail(
       'exp',
