@@ -48,6 +48,7 @@ export type RejectReason =
   | 'issuer_unavailable'
   | 'issuer_limit'
   | 'introspection_unavailable'
+  | 'introspection_unauthorized'
   | 'denylist_unavailable'
   | 'internal_error'
   | 'invalid_dpop_proof'
@@ -98,6 +99,8 @@ export abstract class TokenError extends Error {
   scheme = 'Bearer'
   /** Koa applies `status`, `headers` and, with `expose`, the message of an error that reaches it. */
   readonly expose = true
+  /** Set by a validator with `exposeErrorReasons` (development only): the description sent to the client. */
+  sentDescription: string | undefined = undefined
 
   constructor(defaultDescription: string, init: TokenErrorInit) {
     super(
@@ -134,7 +137,7 @@ export abstract class TokenError extends Error {
     const params: Record<string, string | undefined> = { realm: this.realm }
     if (this.code !== undefined) {
       params.error = this.code
-      params.error_description = this.description
+      params.error_description = this.sentDescription ?? this.description
     }
     if (this.scope !== undefined && this.scope.length > 0) params.scope = this.scope.join(' ')
     Object.assign(params, this.challengeParams, this.params)
@@ -143,7 +146,7 @@ export abstract class TokenError extends Error {
 
   /** The JSON body every adapter sends: `{ error, error_description }`. */
   get body(): { error: string; error_description: string } {
-    return { error: this.code ?? 'unauthorized', error_description: this.description }
+    return { error: this.code ?? 'unauthorized', error_description: this.sentDescription ?? this.description }
   }
 }
 

@@ -15,6 +15,8 @@ import { asTokenError } from './respond.js'
 import { compileRoute, routeKey } from './route.js'
 import { createStrategies } from './strategies/index.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
+import { explainDeps, explainToken, type ExplainReport } from './explain/index.js'
+import { describeWithReason, resolveExposeErrorReasons } from './explain/expose-reasons.js'
 
 const VALIDATOR = Symbol.for('tokenguard.validator')
 
@@ -33,6 +35,13 @@ export interface Validator<C extends TokenClaims = TokenClaims> {
   authenticate(request: RequestLike, routeOptions?: RouteOptions): Promise<AuthContext<C> | undefined>
   /** Validates a bare token string. */
   verify(token: string, routeOptions?: RouteOptions): Promise<AuthContext<C>>
+  /**
+   * Why `token` would be accepted or refused on a route with `routeOptions`: every check in order,
+   * in plain words, naming the option that would change the outcome. Fetches metadata and keys
+   * like a request would; caches no verdict, revokes nothing, emits no accepted or rejected event,
+   * and never includes the token.
+   */
+  explain(token: string, routeOptions?: RouteOptions): Promise<ExplainReport>
   /**
    * Revokes a token on every instance sharing the store; sensitive routes refuse it once this
    * resolves. Takes the token as presented, the `AuthContext` of a request (logout:
@@ -99,6 +108,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
     scheme: 'DPoP',
     params: { algs: resolved.dpop?.algorithms.join(' ') ?? '', ...resourceParams },
   }
+  const exposeReasons = resolveExposeErrorReasons(options.exposeErrorReasons)
   const metadata = createIssuerMetadata(resolved, emit)
   const store = resolved.store ?? new MemoryStore({ now: resolved.now })
   const strategies = createStrategies(resolved, emit, metadata, resolved.store)
@@ -153,6 +163,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
         // An optional route lets a request with another scheme (Basic, …) through, like one with none.
         if (compiled.optional && error.reason === 'unsupported_scheme') return undefined
         error.withChallenge(challenge)
+        if (exposeReasons) error.sentDescription = describeWithReason(error)
         emit({
           type: 'rejected',
           reason: error.reason,
@@ -195,6 +206,16 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
       // A route with `optional: false` never answers undefined: no token is a MissingTokenError.
       if (context === undefined) throw new MissingTokenError()
       return context
+    },
+    async explain(token, routeOptions) {
+      if (typeof token !== 'string') throw new TypeError('explain: `token` must be a string')
+      const parts = {
+        resolved,
+        strategies,
+        metadata,
+        checkDenylist: (context: AuthContext) => useDenylist().check(context),
+      }
+      return explainToken(token, explainDeps(parts, routeOptions))
     },
     revoke: revoker.revoke,
     revokeSubject: revoker.revokeSubject,

@@ -80,7 +80,11 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
 
   async function introspect(token: string): Promise<Record<string, unknown>> {
     const started = performance.now()
-    const fail = (error: string, cause?: unknown): UnavailableError => {
+    const fail = (
+      error: string,
+      cause?: unknown,
+      reason: 'introspection_unavailable' | 'introspection_unauthorized' = 'introspection_unavailable',
+    ): UnavailableError => {
       emit({
         type: 'introspection',
         outcome: 'error',
@@ -88,7 +92,7 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
         coalesced: false,
         error,
       })
-      return new UnavailableError({ reason: 'introspection_unavailable', retryAfter: RETRY_AFTER, cause })
+      return new UnavailableError({ reason, retryAfter: RETRY_AFTER, cause })
     }
 
     let endpoint: string
@@ -132,7 +136,8 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
 
     // RFC 7662 §2.3: a 401 means *our* credentials were refused. That is a misconfiguration of
     // this resource server, not a verdict on the caller's token: 503, with a loud event.
-    if (response.status === 401) throw fail('client authentication failed')
+    if (response.status === 401)
+      throw fail('client authentication failed', undefined, 'introspection_unauthorized')
     // RFC 7662 §2.2: the answer is a 200 with a JSON object; anything else is a broken server.
     if (response.status !== 200) throw fail(`unexpected status ${response.status}`)
     const json = parseJsonObject(response.text)

@@ -86,6 +86,11 @@ export interface ValidatorOptions {
   scopeClaim?: string
   /** Receives every decision and network call; never the token. */
   onEvent?: EventListener
+  /**
+   * Development only: adds the refusal reason to `error_description` (e.g. `…; reason expired: …`).
+   * Default false. Warns at construction; refused under NODE_ENV=production unless `'force'`.
+   */
+  exposeErrorReasons?: boolean | 'force'
   /** Clock in milliseconds (a test seam). Default `Date.now`. */
   now?: () => number
   /** undici dispatcher for discovery, JWKS and introspection. Default: a shared keep-alive pool. */

@@ -1,3 +1,4 @@
+import type { RejectReason } from '../../src/errors.js'
 import type { TokenEvent } from '../../src/events.js'
 import { createLogListener, type LoggerLike } from '../../src/integrations/log.js'
 
@@ -11,21 +12,99 @@ function fakeLogger(withInfo = true) {
 }
 
 describe('createLogListener', () => {
-  it('logs an expected refusal at debug with reason, status and route only', () => {
+  const refusal = (reason: RejectReason, status = 401): TokenEvent => ({
+    type: 'rejected',
+    reason,
+    status,
+    strategy: 'jwt',
+    route: 'items',
+    durationMs: 1,
+  })
+
+  it('logs a refusal at info with reason, plain words, status and route only', () => {
     const { logger, lines } = fakeLogger()
-    createLogListener(logger)({
-      type: 'rejected',
-      reason: 'expired',
-      status: 401,
-      strategy: 'jwt',
-      route: 'items',
-      durationMs: 1,
-    })
+    createLogListener(logger)(refusal('expired'))
     expect(lines).toEqual([
       [
-        'debug',
-        { event: 'rejected', reason: 'expired', status: 401, strategy: 'jwt', route: 'items', durationMs: 1 },
-        'token rejected',
+        'info',
+        {
+          event: 'rejected',
+          reason: 'expired',
+          why: 'the token has expired (exp, beyond clockTolerance)',
+          status: 401,
+          strategy: 'jwt',
+          route: 'items',
+          durationMs: 1,
+        },
+        'token rejected: expired',
+      ],
+    ])
+  })
+
+  it('logs refusals at debug when the logger has no info', () => {
+    const { logger, lines } = fakeLogger(false)
+    createLogListener(logger)(refusal('expired'))
+    expect(lines.map(([level]) => level)).toEqual(['debug'])
+  })
+
+  it('logs at most one line per reason per interval, then counts what it held back', () => {
+    let clock = 1_000_000
+    const { logger, lines } = fakeLogger()
+    const listen = createLogListener(logger, { now: () => clock })
+    for (let i = 0; i < 50; i++) listen(refusal('expired'))
+    listen(refusal('wrong_audience'))
+    listen(refusal('keys_unavailable', 503))
+    listen(refusal('keys_unavailable', 503))
+    clock += 9_999
+    listen(refusal('expired'))
+    expect(lines.map(([level, fields]) => [level, fields.reason, fields.suppressed])).toEqual([
+      ['info', 'expired', undefined],
+      ['info', 'wrong_audience', undefined],
+      ['warn', 'keys_unavailable', undefined],
+    ])
+    clock += 1
+    listen(refusal('expired'))
+    listen(refusal('expired'))
+    clock += 10_000
+    listen(refusal('keys_unavailable', 503))
+    expect(
+      lines.slice(3).map(([level, fields, message]) => [level, fields.reason, fields.suppressed, message]),
+    ).toEqual([
+      ['info', 'expired', 50, 'token rejected: expired (50 more since the last line)'],
+      ['warn', 'keys_unavailable', 1, expect.stringContaining('1 more since the last line')],
+    ])
+  })
+
+  it('logs every refusal with refusalInterval 0, and refuses a bad interval', () => {
+    const { logger, lines } = fakeLogger()
+    const listen = createLogListener(logger, { refusalInterval: 0 })
+    for (let i = 0; i < 3; i++) listen(refusal('expired'))
+    expect(lines).toHaveLength(3)
+    expect(() => createLogListener(logger, { refusalInterval: -1 })).toThrow(/refusalInterval/)
+    expect(() => createLogListener(logger, { now: 5 as never })).toThrow(/now/)
+  })
+
+  it('names a wrong introspection secret plainly', () => {
+    const { logger, lines } = fakeLogger()
+    const listen = createLogListener(logger)
+    listen(refusal('introspection_unauthorized', 503))
+    listen({
+      type: 'introspection',
+      outcome: 'error',
+      durationMs: 3,
+      coalesced: false,
+      error: 'client authentication failed',
+    })
+    expect(lines.map(([level, fields, message]) => [level, fields.why ?? fields.error, message])).toEqual([
+      [
+        'warn',
+        expect.stringContaining('introspection.clientId, clientSecret'),
+        'token could not be validated: introspection_unauthorized',
+      ],
+      [
+        'warn',
+        'client authentication failed',
+        'introspection failed: the endpoint refused our client credentials (check introspection.clientId, clientSecret and clientAuth)',
       ],
     ])
   })

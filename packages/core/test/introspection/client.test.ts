@@ -238,7 +238,10 @@ describe('outages are 503 with Retry-After, never 401 and never an accept', () =
       )
     expect(failure).toBeInstanceOf(UnavailableError)
     expect(failure).not.toBeInstanceOf(InvalidTokenError)
-    expect(failure).toMatchObject({ status: 503, reason: 'introspection_unavailable', retryAfter: 5 })
+    // Our own credentials refused is a misconfiguration with a reason of its own (it names the fix).
+    const reason =
+      error === 'client authentication failed' ? 'introspection_unauthorized' : 'introspection_unavailable'
+    expect(failure).toMatchObject({ status: 503, reason, retryAfter: 5 })
     expect((failure as UnavailableError).headers).toEqual({ 'Retry-After': '5' })
     expect(events).toEqual([
       { type: 'introspection', outcome: 'error', durationMs: expect.any(Number), coalesced: false, error },

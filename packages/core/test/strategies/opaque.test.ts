@@ -266,7 +266,7 @@ describe('outages', () => {
       as.answers.set('tok', status)
       await expect(opaque.verify('tok')).rejects.toMatchObject({
         status: 503,
-        reason: 'introspection_unavailable',
+        reason: status === 401 ? 'introspection_unauthorized' : 'introspection_unavailable',
         retryAfter: 5,
       })
       await expect(opaque.verify('tok')).rejects.toBeInstanceOf(UnavailableError)

@@ -1,0 +1,3 @@
+export { explainToken } from './explain.js'
+export { explainDeps, type ExplainDeps, type ValidatorParts } from './wiring.js'
+export type { CheckName, ClaimsSummary, ExplainCheck, ExplainReport } from './report.js'
