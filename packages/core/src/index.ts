@@ -4,7 +4,18 @@ export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } 
 export type { ClaimPath, IssuerInput, IssuerOptions, ProfileName, ProfileOptions } from './profiles/index.js'
 export { PROFILE_NAMES } from './profiles/index.js'
 export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
-export type { RequestLike } from './request.js'
+export type { RequestLike, RequestAnswer } from './request.js'
+export { adaptGuards, checkErrorMode, checkGuard, prepareRoute, refusal, toValidator } from './adapter-kit.js'
+export type { GuardSet, Outcome, PreparedRoute, Refusal } from './adapter-kit.js'
+export type {
+  AdapterRouteOptions,
+  Claims,
+  ClaimsCheck,
+  ErrorMode,
+  RequestState,
+  TokenguardTypes,
+} from './adapter-kit-types.js'
+export { fromFetchRequest } from './fetch-request.js'
 export {
   TokenError,
   InvalidRequestError,

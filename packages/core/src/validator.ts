@@ -1,7 +1,6 @@
 import { InvalidRequestError, InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
 import { checkTokenSyntax, extractToken, type ExtractOptions } from './extract.js'
-import { bindChallenge, bindNoTokenChallenge } from './guards.js'
 import { createBindingCheck } from './binding.js'
 import type { ChallengeContext } from './errors.js'
 import { createDenylist, type Denylist } from './denylist/denylist.js'
@@ -20,10 +19,11 @@ import { tokenHash } from './cache/token-hash.js'
 import { createIssuerKeySets, createIssuerMetadata, type IssuerMetadata } from './keys/issuer-key-sets.js'
 import { resolveOptions, type ResolvedOptions, type ValidatorOptions } from './options.js'
 import type { RequestLike } from './request.js'
-import { asTokenError } from './respond.js'
+import { asTokenError, noteChallenge } from './respond.js'
 import { resolveRoute, type ResolvedRoute } from './route.js'
 import { createJwtStrategy } from './strategies/jwt.js'
 import type { Store } from './store/store.js'
+import type { Claims } from './adapter-kit-types.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
 
 const VALIDATOR = Symbol.for('tokenguard.validator')
@@ -37,6 +37,8 @@ export interface Validator<C extends TokenClaims = TokenClaims> {
   readonly [VALIDATOR]: true
   /** `realm` of this validator's challenges. */
   readonly realm: string
+  /** The challenge a request without a token gets (RFC 6750 §3): adapters hand it to guards as data. */
+  readonly challenge: ChallengeContext
   /** Builds the per-route authenticator once (route options are checked here, never per request). */
   route(routeOptions?: RouteOptions): Authenticator<C>
   /** Extracts and validates the request's token; throws a `TokenError`. */
@@ -93,9 +95,7 @@ export function isValidator(value: unknown): value is Validator {
  * })
  * const auth = await tokens.authenticate({ method: 'GET', headers: { authorization: 'Bearer …' } })
  */
-export function createValidator<C extends TokenClaims = TokenClaims>(
-  options: ValidatorOptions,
-): Validator<C> {
+export function createValidator<C extends TokenClaims = Claims>(options: ValidatorOptions): Validator<C> {
   const resolved = resolveOptions(options)
   const emit: EventListener = safeListener(resolved.onEvent)
   const extractOptions: ExtractOptions = {
@@ -224,7 +224,8 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
         if (binding !== undefined) await binding
         const denied = compiled.sensitive ? useDenylist().check(context) : undefined
         if (denied !== undefined) await denied
-        bindChallenge(context, challenge)
+        // The adapter reads it from the request: guards after this answer under the same challenge.
+        noteChallenge(request, challenge)
         emit({
           type: 'accepted',
           strategy: context.strategy,
@@ -258,6 +259,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
   const validator: Validator<C> = {
     [VALIDATOR]: true,
     realm: resolved.realm,
+    challenge: resolved.dpop?.required ? dpopChallenge : bearerChallenge,
     route,
     authenticate: (request, routeOptions) =>
       routeOptions === undefined ? defaultRoute(request) : route(routeOptions)(request),
@@ -285,8 +287,6 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
       await denylist?.close()
     },
   }
-  // Guards that find no token answer with this validator's challenge (adapters look it up).
-  bindNoTokenChallenge(validator, resolved.dpop?.required ? dpopChallenge : bearerChallenge)
   return validator
 }
 
