@@ -36,29 +36,33 @@ export function refusal(thrown: unknown, errors: ErrorMode = 'respond'): Refusal
   return { error, response: errors === 'next' ? undefined : toErrorResponse(error) }
 }
 
-/** What validating one request came to: the adapter writes it to its framework. */
-export type Outcome<C extends TokenClaims = Claims> =
-  | {
-      readonly ok: true
-      /** Undefined only on an optional route that let a request without a token through. */
-      readonly auth: AuthContext<C> | undefined
-      /** Headers for the success response (a fresh `DPoP-Nonce`, RFC 9449 §8.2), if any. */
-      readonly headers: Record<string, string> | undefined
-      /** For the guards after `requireToken` on this request. */
-      readonly state: RequestState
-    }
-  | { readonly ok: false; readonly refusal: Refusal; readonly state: RequestState }
+/**
+ * The object an adapter keeps `auth` on (`req`, `ctx.state`, `request`): the kit writes the auth
+ * context there, and beside it the `RequestState` the guards after `requireToken` read.
+ */
+export interface AuthHolder<C extends TokenClaims = Claims> {
+  auth?: AuthContext<C> | undefined
+  tokenguard?: RequestState | undefined
+}
+
+/** What the adapter still writes itself: the refusal, or the success response's headers. */
+export interface Settled {
+  readonly refusal?: Refusal
+  /** A fresh `DPoP-Nonce` with its `Cache-Control` (RFC 9449 §8.2), when the proof's nonce is aging. */
+  readonly headers?: Record<string, string>
+}
 
 export interface PreparedRoute<C extends TokenClaims = Claims> {
   readonly validator: Validator<C>
-  /** Validates one request; never rejects (a refusal is an outcome). */
-  run(request: RequestLike): Promise<Outcome<C>>
+  /** Validates one request and records the outcome on `holder`; never rejects (a refusal is settled). */
+  run(request: RequestLike, holder: AuthHolder<C>): Promise<Settled>
 }
 
+/** A validator, or its options for the one-route case (one validator built when the route is declared). */
+export type ValidatorInput<C extends TokenClaims = Claims> = Validator<C> | ValidatorOptions
+
 /** The validator itself, or one built from its options (once, when the route is declared). */
-export function toValidator<C extends TokenClaims = Claims>(
-  given: Validator<C> | ValidatorOptions,
-): Validator<C> {
+export function toValidator<C extends TokenClaims = Claims>(given: ValidatorInput<C>): Validator<C> {
   return isValidator(given) ? (given as Validator<C>) : createValidator<C>(given)
 }
 
@@ -74,7 +78,7 @@ export function checkErrorMode(errors: unknown): ErrorMode {
  * and the route compiled here, once; `run` is the per-request part.
  */
 export function prepareRoute<C extends TokenClaims = Claims>(
-  given: Validator<C> | ValidatorOptions,
+  given: ValidatorInput<C>,
   routeOptions: AdapterRouteOptions = {},
 ): PreparedRoute<C> {
   if (routeOptions === null || typeof routeOptions !== 'object')
@@ -87,27 +91,33 @@ export function prepareRoute<C extends TokenClaims = Claims>(
   const noToken: RequestState = { errors, challenge: validator.challenge }
   return {
     validator,
-    async run(request) {
+    async run(request, holder) {
       try {
         const auth = await authenticate(request)
         const challenge = request.answer?.challenge
-        const state = challenge === undefined ? noToken : { errors, challenge }
-        return { ok: true, auth, headers: request.answer?.headers, state }
+        holder.tokenguard = challenge === undefined ? noToken : { errors, challenge }
+        holder.auth = auth
+        return { headers: request.answer?.headers }
       } catch (thrown) {
-        return { ok: false, refusal: refusal(thrown, errors), state: noToken }
+        holder.tokenguard = noToken
+        return { refusal: refusal(thrown, errors) }
       }
     },
   }
 }
 
-/** Runs a core guard for one request: undefined when it passes, the refusal otherwise. */
+/**
+ * Runs a core guard for one request, under the state `requireToken` left on `holder` (else the
+ * guard's own `bound` one): undefined when it passes, the refusal otherwise.
+ */
 export function checkGuard(
   guard: Guard,
-  auth: AuthContext | undefined,
-  state: RequestState | undefined,
+  holder: AuthHolder,
+  bound: RequestState | undefined,
 ): Refusal | undefined {
+  const state = holder.tokenguard ?? bound
   try {
-    guard(auth, state?.challenge)
+    guard(holder.auth, state?.challenge)
     return undefined
   } catch (thrown) {
     return refusal(thrown, state?.errors)

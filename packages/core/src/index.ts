@@ -6,7 +6,7 @@ export { PROFILE_NAMES } from './profiles/index.js'
 export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { RequestLike, RequestAnswer } from './request.js'
 export { adaptGuards, checkErrorMode, checkGuard, prepareRoute, refusal, toValidator } from './adapter-kit.js'
-export type { GuardSet, Outcome, PreparedRoute, Refusal } from './adapter-kit.js'
+export type { AuthHolder, GuardSet, PreparedRoute, Refusal, Settled, ValidatorInput } from './adapter-kit.js'
 export type {
   AdapterRouteOptions,
   Claims,

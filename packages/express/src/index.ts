@@ -1,19 +1,6 @@
 import type { AuthContext, Claims } from '@tokenguard/core'
 
-export * from '@tokenguard/core'
-// Named, so they take precedence over core's framework-free guards of the same names.
-export {
-  authOf,
-  guardsFor,
-  requireAnyScope,
-  requireClaims,
-  requireRoles,
-  requireScopes,
-  requireStepUp,
-  requireToken,
-  type ExpressRouteOptions,
-  type Guards,
-} from './middleware.js'
+export * from './middleware.js'
 
 // Express's Request extends the global `Express.Request`; merging there needs no types import path.
 declare global {

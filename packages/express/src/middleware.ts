@@ -1,26 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import {
-  adaptGuards,
-  checkGuard,
-  fromNodeRequest,
-  prepareRoute,
-  type AdapterRouteOptions,
-  type AuthContext,
-  type Claims,
-  type GuardSet,
-  type Refusal,
-  type RequestState,
-  type TokenClaims,
-  type Validator,
-  type ValidatorOptions,
-} from '@tokenguard/core'
+import { adaptGuards, checkGuard, fromNodeRequest, prepareRoute } from '@tokenguard/core'
+import type { AdapterRouteOptions, AuthContext, AuthHolder, Claims, GuardSet } from '@tokenguard/core'
+import type { Refusal, TokenClaims, ValidatorInput } from '@tokenguard/core'
 
+export * from '@tokenguard/core'
 export type ExpressRouteOptions = AdapterRouteOptions
 
-// `req.auth` is typed here, not through the global declaration: this module also backs the entry
-// point without it. `tokenguard` is what requireToken hands the guards after it.
-type Slots = { auth?: AuthContext<Claims>; tokenguard?: RequestState }
-const slots = (req: Request) => req as unknown as Slots
+// `req.auth` is reached through this view, not the global declaration: this module also backs
+// the entry point without that declaration.
+const holder = (req: Request) => req as unknown as AuthHolder
 
 /**
  * Protects the routes after it: validates the bearer token and sets `req.auth`.
@@ -29,42 +17,39 @@ const slots = (req: Request) => req as unknown as Slots
  * app.get('/items', requireToken(tokens, { strategy: 'jwt' }), requireScopes('items:read'), handler)
  */
 export function requireToken<C extends TokenClaims = Claims>(
-  validatorOrOptions: Validator<C> | ValidatorOptions,
+  validatorOrOptions: ValidatorInput<C>,
   routeOptions?: ExpressRouteOptions,
 ): RequestHandler {
   const route = prepareRoute(validatorOrOptions, routeOptions)
-  return function requireToken(req: Request, res: Response, next: NextFunction) {
-    void route.run(fromNodeRequest(req, { url: req.originalUrl, body: req.body })).then((outcome) => {
-      slots(req).tokenguard = outcome.state
-      if (!outcome.ok) return answer(res, next, outcome.refusal)
-      if (outcome.headers !== undefined) res.set(outcome.headers)
-      slots(req).auth = outcome.auth as AuthContext<Claims> | undefined
+  return function requireToken(req, res, next) {
+    const request = fromNodeRequest(req, { url: req.originalUrl, body: req.body })
+    void route.run(request, holder(req) as AuthHolder<C>).then(({ refusal, headers }) => {
+      if (refusal !== undefined) return answer(res, next, refusal)
+      if (headers !== undefined) res.set(headers)
       next()
     })
   }
 }
 
-/** The guards, as Express middleware; `guardsFor(validator)` binds them to its realm. */
-export type Guards = GuardSet<RequestHandler>
-const guards = adaptGuards<RequestHandler>((guard, bound) => (req, res, next) => {
-  const refused = checkGuard(guard, slots(req).auth, slots(req).tokenguard ?? bound)
+/** The guards as Express middleware; `guardsFor(validator)` binds them to its realm. */
+export type Guards = GuardSet<ExpressGuard>
+/** A guard: Express middleware. Named, so declaration files need no path into `@types/express-serve-static-core`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ExpressGuard extends RequestHandler {}
+const guards = adaptGuards<ExpressGuard>((guard, bound) => (req, res, next) => {
+  const refused = checkGuard(guard, holder(req), bound)
   return refused === undefined ? next() : answer(res, next, refused)
 })
-export const requireScopes: Guards['requireScopes'] = guards.requireScopes
-export const requireAnyScope: Guards['requireAnyScope'] = guards.requireAnyScope
-export const requireRoles: Guards['requireRoles'] = guards.requireRoles
-export const requireClaims: Guards['requireClaims'] = guards.requireClaims
-export const requireStepUp: Guards['requireStepUp'] = guards.requireStepUp
-/** The guards bound to `validator`, for routes without `requireToken`: no token is 401 under its realm. */
-export const guardsFor: (validator: Validator) => Guards = guards.guardsFor
+export const { requireScopes, requireAnyScope, requireRoles, requireClaims, requireStepUp, guardsFor } =
+  guards
 
-// Express answers errors itself unless told otherwise: its default page would print a stack.
+// Token errors are answered here unless the route says otherwise: Express's default page prints a stack.
 function answer(res: Response, next: NextFunction, { error, response }: Refusal): void {
   if (response === undefined) return next(error)
   res.status(response.status).set(response.headers).json(response.body)
 }
 
-/** The auth context `requireToken` set on this request, typed without the global `req.auth` declaration. */
+/** The auth context `requireToken` set on `req`, typed without the global `req.auth` declaration. */
 export function authOf(req: Request): AuthContext<Claims> | undefined {
-  return slots(req).auth
+  return holder(req).auth
 }

@@ -1,42 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  adaptGuards,
-  checkGuard,
-  fromNodeRequest,
-  prepareRoute,
-  toValidator,
-  type AdapterRouteOptions,
-  type AuthContext,
-  type Claims,
-  type GuardSet,
-  type Refusal,
-  type RequestState,
-  type TokenClaims,
-  type Validator,
-  type ValidatorOptions,
-} from '@tokenguard/core'
+import { adaptGuards, checkGuard, fromNodeRequest, prepareRoute, toValidator } from '@tokenguard/core'
+import type { AdapterRouteOptions, AuthHolder, Claims, GuardSet } from '@tokenguard/core'
+import type { Refusal, TokenClaims, ValidatorInput, ValidatorOptions } from '@tokenguard/core'
 
 export * from '@tokenguard/core'
-
 export type FastifyRouteOptions = AdapterRouteOptions
-
 /** An async hook for `onRequest`, `preValidation` (form-body tokens) or `preHandler`. */
 export type TokenHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
-
 /** `{ validator }` (a shared validator, or its options), or the validator's options inline. */
-export type TokenguardOptions = { validator: Validator | ValidatorOptions } | ValidatorOptions
-
-/** The guards, as hooks; `guardsFor(validator)` (the plugin's `app.requireScopes`, …) binds them to its realm. */
+export type TokenguardOptions = { validator: ValidatorInput } | ValidatorOptions
+/** The guards as hooks; `guardsFor(validator)` (the plugin's `app.requireScopes`, …) binds them to its realm. */
 export type Guards = GuardSet<TokenHook>
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by `requireToken` once the token is accepted; undefined until then and on an optional route without a token. */
-    auth: AuthContext<Claims> | undefined
-    /** What `requireToken` hands the guards after it: where errors go, the challenge to answer under. */
-    tokenguard: RequestState | undefined
-  }
+  // `request.auth`: undefined until `requireToken` accepts a token, and on an optional route without one.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface FastifyRequest extends AuthHolder<Claims> {}
   interface FastifyInstance extends Guards {
     /** A hook validating the bearer token with the plugin's validator: `onRequest: app.requireToken({ … })`. */
     requireToken(routeOptions?: FastifyRouteOptions): TokenHook
@@ -51,29 +31,27 @@ declare module 'fastify' {
  * app.get('/items', { onRequest: requireToken(tokens), preHandler: requireScopes('items:read') }, handler)
  */
 export function requireToken<C extends TokenClaims = Claims>(
-  validatorOrOptions: Validator<C> | ValidatorOptions,
+  validatorOrOptions: ValidatorInput<C>,
   routeOptions?: FastifyRouteOptions,
 ): TokenHook {
   const route = prepareRoute(validatorOrOptions, routeOptions)
   return async function requireToken(request, reply) {
     // The body is parsed only from `preValidation` on: a form-body token needs the hook there.
-    const outcome = await route.run(fromNodeRequest(request.raw, { url: request.url, body: request.body }))
-    request.tokenguard = outcome.state
-    if (!outcome.ok) return answer(reply, outcome.refusal)
-    if (outcome.headers !== undefined) reply.headers(outcome.headers)
-    request.auth = outcome.auth as AuthContext<Claims> | undefined
+    const raw = fromNodeRequest(request.raw, { url: request.url, body: request.body })
+    const { refusal, headers } = await route.run(raw, request as AuthHolder<C>)
+    if (refusal !== undefined) return answer(reply, refusal)
+    if (headers !== undefined) reply.headers(headers)
   }
 }
 
-const guards = adaptGuards<TokenHook>((guard, bound) => async (request, reply) => {
-  const refused = checkGuard(guard, request.auth, request.tokenguard ?? bound)
+const hooks = adaptGuards<TokenHook>((guard, bound) => async (request, reply) => {
+  const refused = checkGuard(guard, request, bound)
   return refused === undefined ? undefined : answer(reply, refused)
 })
-export const { requireScopes, requireAnyScope, requireRoles, requireClaims, requireStepUp, guardsFor } =
-  guards
+export const { requireScopes, requireAnyScope, requireRoles, requireClaims, requireStepUp, guardsFor } = hooks
 
 // Fastify's default error handler applies `status` and `headers`; a custom one receives the TokenError.
-// Returning the reply tells Fastify the hook answered; the route handler does not run.
+// Returning the reply tells Fastify the hook answered: the route handler does not run.
 function answer(reply: FastifyReply, { error, response }: Refusal): FastifyReply {
   if (response === undefined) throw error
   return reply.code(response.status).headers(response.headers).send(response.body)

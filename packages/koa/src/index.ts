@@ -1,35 +1,16 @@
 import type { DefaultState, Middleware, ParameterizedContext } from 'koa'
-import {
-  adaptGuards,
-  checkGuard,
-  fromNodeRequest,
-  prepareRoute,
-  type AdapterRouteOptions,
-  type AuthContext,
-  type Claims,
-  type ClaimsCheck,
-  type GuardSet,
-  type Refusal,
-  type RequestState,
-  type TokenClaims,
-  type Validator,
-  type ValidatorOptions,
-} from '@tokenguard/core'
+import { adaptGuards, checkGuard, fromNodeRequest, prepareRoute } from '@tokenguard/core'
+import type { AdapterRouteOptions, AuthHolder, Claims, ClaimsCheck, GuardSet } from '@tokenguard/core'
+import type { Refusal, TokenClaims, Validator, ValidatorInput } from '@tokenguard/core'
 
 export * from '@tokenguard/core'
+export type KoaRouteOptions = AdapterRouteOptions
 
-/** What `requireToken` adds to `ctx.state`: typed through the middleware, no global augmentation. */
-export interface TokenState<C extends TokenClaims = Claims> extends DefaultState {
-  /** Set once the token is accepted; undefined on an optional route without a token. */
-  auth?: AuthContext<C>
-  /** What `requireToken` hands the guards after it: where errors go, the challenge to answer under. */
-  tokenguard?: RequestState
-}
+/** What `requireToken` adds to `ctx.state` (`auth`: undefined on an optional route without a token). */
+export interface TokenState<C extends TokenClaims = Claims> extends DefaultState, AuthHolder<C> {}
 
 /** A Koa middleware whose later neighbours (with @koa/router) see `ctx.state.auth` typed. */
 export type TokenMiddleware<C extends TokenClaims = Claims> = Middleware<TokenState<C>>
-
-export type KoaRouteOptions = AdapterRouteOptions
 
 /**
  * Protects the middleware after it: validates the bearer token and sets `ctx.state.auth`.
@@ -40,31 +21,30 @@ export type KoaRouteOptions = AdapterRouteOptions
  * })
  */
 export function requireToken<C extends TokenClaims = Claims>(
-  validatorOrOptions: Validator<C> | ValidatorOptions,
+  validatorOrOptions: ValidatorInput<C>,
   routeOptions?: KoaRouteOptions,
 ): TokenMiddleware<C> {
   const route = prepareRoute(validatorOrOptions, routeOptions)
   return async function requireToken(ctx, next) {
     // The body is set by a body parser (@koa/bodyparser, koa-body) that runs before this middleware.
     const body = (ctx.request as { body?: unknown }).body
-    const outcome = await route.run(fromNodeRequest(ctx.req, { url: ctx.originalUrl, body }))
-    ctx.state.tokenguard = outcome.state
-    if (!outcome.ok) return answer(ctx, outcome.refusal)
-    if (outcome.headers !== undefined) ctx.set(outcome.headers)
-    ctx.state.auth = outcome.auth
+    const request = fromNodeRequest(ctx.req, { url: ctx.originalUrl, body })
+    const { refusal, headers } = await route.run(request, ctx.state)
+    if (refusal !== undefined) return answer(ctx, refusal)
+    if (headers !== undefined) ctx.set(headers)
     // Errors thrown downstream are the app's, not token errors.
     await next()
   }
 }
 
-/** The guards, as Koa middleware; `guardsFor(validator)` binds them to its realm. */
+/** The guards as Koa middleware; `guardsFor(validator)` binds them to its realm. */
 export interface Guards extends Omit<GuardSet<TokenMiddleware>, 'requireClaims'> {
   requireClaims<C extends TokenClaims = Claims>(check: ClaimsCheck<C>): TokenMiddleware<C>
 }
 const guards = adaptGuards<TokenMiddleware>((guard, bound) => async (ctx, next) => {
-  const refused = checkGuard(guard, ctx.state.auth, ctx.state.tokenguard ?? bound)
+  const refused = checkGuard(guard, ctx.state, bound)
   return refused === undefined ? next() : answer(ctx, refused)
-  // The cast: Koa middleware carries its state type, so requireClaims<C> returns TokenMiddleware<C>.
+  // Koa middleware carries its state type, so requireClaims<C> is typed TokenMiddleware<C>.
 }) as Guards & { guardsFor(validator: Validator): Guards }
 export const { requireScopes, requireAnyScope, requireRoles, requireClaims, requireStepUp, guardsFor } =
   guards
