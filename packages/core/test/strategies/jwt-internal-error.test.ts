@@ -22,6 +22,7 @@ function strategy(getKey: () => Promise<never>) {
     issuers: resolved.issuers,
     audiences: resolved.audiences,
     scopeClaim: undefined,
+    profiles: resolved.profiles,
     keySetFor: () => ({ getKey, ready: async () => {}, onChange: () => {}, close: () => {} }),
     now: () => NOW * 1000,
     emit: () => {},
