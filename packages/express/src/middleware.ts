@@ -8,7 +8,7 @@ export type ExpressRouteOptions = AdapterRouteOptions
 
 // `req.auth` is reached through this view, not the global declaration: this module also backs
 // the entry point without that declaration.
-const holder = (req: Request) => req as unknown as AuthHolder
+const holder = <C extends TokenClaims = Claims>(req: Request) => req as unknown as AuthHolder<C>
 
 /**
  * Protects the routes after it: validates the bearer token and sets `req.auth`.
@@ -23,7 +23,7 @@ export function requireToken<C extends TokenClaims = Claims>(
   const route = prepareRoute(validatorOrOptions, routeOptions)
   return function requireToken(req, res, next) {
     const request = fromNodeRequest(req, { url: req.originalUrl, body: req.body })
-    void route.run(request, holder(req) as AuthHolder<C>).then(({ refusal, headers }) => {
+    void route.run(request, holder<C>(req)).then(({ refusal, headers }) => {
       if (refusal !== undefined) return answer(res, next, refusal)
       if (headers !== undefined) res.set(headers)
       next()

@@ -100,5 +100,12 @@ async function main() {
     claims.sub = 'mallory'
     return true
   })
+  // The "no auth" value is `undefined` on every adapter, never `null`.
+  app.get('/maybe', { onRequest: app.requireToken({ optional: true }) }, async (request) => {
+    const none: AuthContext | undefined = request.auth
+    // @ts-expect-error null is not the "no auth" value
+    const nil: AuthContext | null = request.auth
+    return { none, nil }
+  })
 }
 void main
