@@ -29,11 +29,11 @@ import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
 const VALIDATOR = Symbol.for('tokenguard.validator')
 
 /** Validates a request for one route; returns `undefined` only for an optional route without a token. */
-export type Authenticator<C extends TokenClaims = TokenClaims> = (
+export type Authenticator<C extends TokenClaims = Claims> = (
   request: RequestLike,
 ) => Promise<AuthContext<C> | undefined>
 
-export interface Validator<C extends TokenClaims = TokenClaims> {
+export interface Validator<C extends TokenClaims = Claims> {
   readonly [VALIDATOR]: true
   /** `realm` of this validator's challenges. */
   readonly realm: string
