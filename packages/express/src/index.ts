@@ -1,6 +1,10 @@
 import type { AuthContext, Claims } from '@tokenguard/core'
 
-export * from './middleware.js'
+export * from '@tokenguard/core'
+// Named, so they take precedence over core's framework-free guards (two star exports would clash).
+export { authOf, guardsFor, requireAnyScope, requireClaims } from './middleware.js'
+export { requireRoles, requireScopes, requireStepUp, requireToken } from './middleware.js'
+export type { ExpressGuard, ExpressRouteOptions, Guards } from './middleware.js'
 
 // Express's Request extends the global `Express.Request`; merging there needs no types import path.
 declare global {

@@ -3,7 +3,6 @@ import { adaptGuards, checkGuard, fromNodeRequest, prepareRoute } from '@tokengu
 import type { AdapterRouteOptions, AuthContext, AuthHolder, Claims, GuardSet } from '@tokenguard/core'
 import type { Refusal, TokenClaims, ValidatorInput } from '@tokenguard/core'
 
-export * from '@tokenguard/core'
 export type ExpressRouteOptions = AdapterRouteOptions
 
 // `req.auth` is reached through this view, not the global declaration: this module also backs
