@@ -1,10 +1,15 @@
-import { defineConfig } from 'tsup'
+import { defineConfig, type Options } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
+const common: Options = {
   format: ['esm', 'cjs'],
   dts: true,
-  clean: true,
   sourcemap: true,
   target: 'node20',
-})
+}
+
+// Two builds, so each entry point's declaration file stands alone: the main one carries the global
+// `req.auth` declaration, `no-augmentation` never imports it. Each cleans only its own files.
+export default defineConfig([
+  { ...common, entry: ['src/index.ts'], clean: ['index.*'] },
+  { ...common, entry: ['src/no-augmentation.ts'], clean: ['no-augmentation.*'] },
+])

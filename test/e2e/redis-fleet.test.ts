@@ -53,7 +53,7 @@ interface Instance {
 }
 
 async function instance(port = redis.port, prefix = 'fleet:'): Promise<Instance> {
-  const store = new RedisStore(client(port), { prefix, commandTimeout: 300 })
+  const store = new RedisStore(client(port), { prefix, commandTimeout: 1000 })
   const validator = createValidator({
     issuer: ISSUER,
     audience: AUDIENCE,

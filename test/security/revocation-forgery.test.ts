@@ -27,7 +27,7 @@ function recordingStore() {
   const add = store.addDenylistEntry.bind(store)
   store.addDenylistEntry = async (entry) => {
     recorded.push(entry)
-    await add(entry)
+    return add(entry)
   }
   return { store, recorded }
 }

@@ -43,6 +43,17 @@ export type TokenEvent =
   | { type: 'cache_hit' | 'cache_miss'; cache: 'verified_jwt' | 'introspection' | 'shared' }
   | { type: 'denylist_hit'; by: 'jti' | 'fingerprint' | 'subject' }
   | { type: 'store_degraded' | 'store_recovered'; error?: string }
+  /** The mirror reloaded the whole list: after a reconnect, a lost feed message, or a repair. */
+  | {
+      type: 'denylist_resynced'
+      reason: 'reconnect' | 'gap' | 'epoch'
+      entries: number
+      durationMs: number
+    }
+  /** The store had lost its data; this mirror wrote its live entries back. */
+  | { type: 'denylist_repaired'; entries: number; durationMs: number }
+  /** Expired entries freed from the mirror. */
+  | { type: 'denylist_swept'; entries: number }
 
 export type EventListener = (event: TokenEvent) => void
 

@@ -4,6 +4,7 @@ export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } 
 export type { ClaimPath, IssuerInput, IssuerOptions, ProfileName, ProfileOptions } from './profiles/index.js'
 export { PROFILE_NAMES } from './profiles/index.js'
 export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
+export type { Jwk } from './jwk.js'
 export type { RequestLike, RequestAnswer } from './request.js'
 export { adaptGuards, checkErrorMode, checkGuard, prepareRoute, refusal, toValidator } from './adapter-kit.js'
 export type { AuthHolder, GuardSet, PreparedRoute, Refusal, Settled, ValidatorInput } from './adapter-kit.js'
@@ -41,12 +42,24 @@ export type { ResourceMetadataInput } from './resource-metadata.js'
 export type { Guard } from './guards.js'
 export { parseScopes } from './scopes.js'
 export type { TokenEvent, EventListener } from './events.js'
-export { MemoryStore } from './store/memory-store.js'
+export { MemoryStore, ReplayCapacityError } from './store/memory-store.js'
 export { tokenFingerprint } from './denylist/fingerprint.js'
 export type { RevokeById, RevokeTarget, RevokeSubjectOptions } from './denylist/revocation.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
-export { entryId } from './store/store.js'
-export type { Store, DenylistEntry, DenylistFeedHandlers, StoreStatus } from './store/store.js'
+export { entryId, mergeEntries } from './store/store.js'
+export { ExpiryQueue } from './store/expiry-queue.js'
+export type {
+  Store,
+  CacheTier,
+  ReplayGuard,
+  DenylistStore,
+  DenylistEntry,
+  DenylistFeedHandlers,
+  DenylistSnapshot,
+  FeedPosition,
+  StoreStatus,
+} from './store/store.js'
+export type { DenylistBehaviour } from './denylist/denylist-options.js'
 export { combineListeners } from './integrations/combine.js'
 export { createPrometheusMetrics } from './integrations/prometheus.js'
 export type {

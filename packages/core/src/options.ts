@@ -1,8 +1,14 @@
-import type { JWK } from 'jose'
+import type { Jwk as JWK } from './jwk.js'
 import type { Dispatcher } from 'undici'
 import type { EventListener } from './events.js'
 import { resolveIssuers, type IssuerInput } from './profiles/resolve.js'
 import type { ProfileName, ProfileOptions, ResolvedProfile } from './profiles/types.js'
+import {
+  checkStore,
+  resolveDenylistBehaviour,
+  type DenylistBehaviour,
+  type ResolvedDenylistBehaviour,
+} from './denylist/denylist-options.js'
 import type { Store } from './store/store.js'
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop/algorithms.js'
 import { checkEndpoint, checkIssuer, checkResourceUrl, checkUrl } from './url-rules.js'
@@ -117,17 +123,8 @@ export interface ValidatorOptions {
   maxTokenLength?: number
   /** Where the denylist (and a fleet's shared introspection cache) lives. Default: a `MemoryStore` of this validator. */
   store?: Store
-  /** Denylist behaviour on sensitive routes. */
-  denylist?: {
-    /** How long the store's change feed may be down before sensitive routes answer 503, in seconds. Default 5. */
-    maxStaleness?: number
-    /** Past that bound, reload the list from the store per request instead of answering 503. Default false. */
-    fallbackToStore?: boolean
-    /** How long a revocation is kept when the token's expiry is unknown (opaque tokens, subjects), in seconds. Default 86400. */
-    revocationTtl?: number
-    /** Longest a `revoke({ jti, iss, exp })` entry is kept, in seconds: a later `exp` is capped to now + this. Default 604800 (7 days). */
-    maxRevocationLifetime?: number
-  }
+  /** Denylist behaviour on sensitive routes (durations in seconds). */
+  denylist?: DenylistBehaviour
   /** DPoP (RFC 9449): sender-constrained tokens presented with the `DPoP` scheme and a proof. */
   dpop?: DpopOptions
   /** Mutual-TLS bound tokens (RFC 8705): `cnf["x5t#S256"]` is compared with the client certificate. */
@@ -210,12 +207,7 @@ export interface ResolvedOptions {
   mtls: { certificateHeader: string | undefined }
   resourceMetadata: string | undefined
   store: Store | undefined
-  denylist: {
-    maxStaleness: number
-    fallbackToStore: boolean
-    revocationTtl: number
-    maxRevocationLifetime: number
-  }
+  denylist: ResolvedDenylistBehaviour
   issuers: string[]
   /** Each issuer's complete profile, by issuer URL. */
   profiles: ReadonlyMap<string, ResolvedProfile>
@@ -278,18 +270,7 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
       options.resourceMetadata === undefined
         ? undefined
         : checkResourceUrl(options.resourceMetadata, 'resourceMetadata', allowInsecure),
-    denylist: {
-      maxStaleness: positiveNumber(options.denylist?.maxStaleness, 'denylist.maxStaleness', 5) * 1000,
-      fallbackToStore:
-        optionalBoolean(options.denylist?.fallbackToStore, 'denylist.fallbackToStore') ?? false,
-      revocationTtl: positiveNumber(options.denylist?.revocationTtl, 'denylist.revocationTtl', 86_400, true),
-      maxRevocationLifetime: positiveNumber(
-        options.denylist?.maxRevocationLifetime,
-        'denylist.maxRevocationLifetime',
-        604_800,
-        true,
-      ),
-    },
+    denylist: resolveDenylistBehaviour(options.denylist),
     onEvent: optionalFunction(options.onEvent, 'onEvent') as EventListener | undefined,
     now: (optionalFunction(options.now, 'now') as (() => number) | undefined) ?? Date.now,
     dispatcher: options.dispatcher,
@@ -439,30 +420,6 @@ function resolveDpop(dpop: DpopOptions): ResolvedDpopOptions {
     allowedHosts,
     trustProxy: optionalBoolean(dpop.trustProxy, 'dpop.trustProxy') ?? false,
   }
-}
-
-function checkStore(store: unknown): Store | undefined {
-  if (store === undefined) return undefined
-  const methods = [
-    'get',
-    'set',
-    'delete',
-    'addIfAbsent',
-    'addDenylistEntry',
-    'listDenylist',
-    'subscribe',
-    'close',
-  ]
-  if (
-    store === null ||
-    typeof store !== 'object' ||
-    methods.some((name) => typeof (store as never)[name] !== 'function')
-  ) {
-    throw new TypeError(
-      'createValidator: `store` must implement the Store interface (MemoryStore, RedisStore)',
-    )
-  }
-  return store as Store
 }
 
 function stringList(value: unknown, name: string, allowEmpty = false): string[] {

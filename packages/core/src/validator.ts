@@ -142,11 +142,10 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
   const useDenylist = (): Denylist =>
     (denylist ??= createDenylist({
       store,
-      maxStaleness: resolved.denylist.maxStaleness,
-      fallbackToStore: resolved.denylist.fallbackToStore,
+      ...resolved.denylist,
       now: resolved.now,
       emit,
-      onFingerprint: (fingerprint) => opaqueStrategy?.evictFingerprint(fingerprint),
+      onFingerprint: (fingerprint, shared) => opaqueStrategy?.evictFingerprint(fingerprint, { shared }),
     }))
   const revocationContext = () => ({
     issuers: resolved.issuers,

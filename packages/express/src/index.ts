@@ -6,7 +6,8 @@ export { authOf, guardsFor, requireAnyScope, requireClaims } from './middleware.
 export { requireRoles, requireScopes, requireStepUp, requireToken } from './middleware.js'
 export type { ExpressGuard, ExpressRouteOptions, Guards } from './middleware.js'
 
-// Express's Request extends the global `Express.Request`; merging there needs no types import path.
+// Merged into the global `Express.Request` (no types import path). An app whose other middleware
+// declares `req.auth` differently imports `@tokenguard/express/no-augmentation` instead.
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {

@@ -1,2 +1,3 @@
-export { RedisStore, RedisStoreTimeoutError } from './redis-store.js'
+export { RedisStore, RedisStoreReplicationError, RedisStoreTimeoutError } from './redis-store.js'
 export type { RedisStoreOptions } from './redis-store.js'
+export { sentinelOptions } from './sentinel-options.js'

@@ -1,170 +1,118 @@
-import { createHash } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
-import { entryId, type DenylistEntry, type DenylistFeedHandlers, type Store } from '@tokenguard/core'
+import {
+  entryId,
+  type DenylistEntry,
+  type DenylistFeedHandlers,
+  type DenylistSnapshot,
+  type FeedPosition,
+  type Store,
+} from '@tokenguard/core'
+import { RedisStoreReplicationError } from './errors.js'
+import { FeedConnection, withTimeout } from './feed-connection.js'
+import { normalizeEntry, parseEntry, parseFeedMessage } from './feed-message.js'
+import { defineScripts, type ScriptName, type WithScripts } from './scripts.js'
 
 export interface RedisStoreOptions {
   /** Prepended to every key and to the feed channel. Default `'tokenguard:'`. */
   prefix?: string
   /**
    * The connection the change feed listens on (a connection in subscriber mode can run nothing else).
-   * Default: `redis.duplicate()`, created on the first `subscribe()` and closed by `close()`.
-   * One you pass is yours: `close()` unsubscribes it but leaves it open.
+   * Default: derived from `redis` (`duplicate()`; for a Cluster with `shardedSubscribers: true`),
+   * created on the first `subscribe()` and closed by `close()`. One you pass is yours: `close()`
+   * unsubscribes it but leaves it open.
    */
   subscriber?: Redis | Cluster
   /**
    * Upper bound (ms) on every command this store sends, so a dead or hung Redis costs at most this
-   * much per call: the call rejects with `RedisStoreTimeoutError`. Default 1000; 0 turns it off
-   * (then only the client's own `commandTimeout` option, if set, bounds a call).
+   * much per call: the call rejects with `RedisStoreTimeoutError`. Default 1000; 0 turns it off.
    */
   commandTimeout?: number
+  /**
+   * `addDenylistEntry` (so `revoke()`) resolves only once this many replicas acknowledged the entry
+   * (`WAIT`), and rejects with `RedisStoreReplicationError` otherwise. Default 0 (the master's word).
+   */
+  waitForReplicas?: number
+  /** How long `WAIT` waits for `waitForReplicas` acknowledgements (ms). Default 500. */
+  waitTimeout?: number
 }
 
-/** A command did not answer within `commandTimeout`. */
-export class RedisStoreTimeoutError extends Error {
-  override readonly name = 'RedisStoreTimeoutError'
-  readonly code = 'ETIMEDOUT'
-  constructor(
-    readonly command: string,
-    readonly timeoutMs: number,
-  ) {
-    super(`Redis ${command} did not answer within ${timeoutMs} ms`)
-  }
-}
-
-interface LuaScript {
-  source: string
-  sha: string
-}
-
-const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') })
+export { RedisStoreReplicationError, RedisStoreTimeoutError } from './errors.js'
 
 /** Most expired entries one call removes: the rest go on later calls (listing filters by score anyway). */
 const PRUNE_BATCH = 1000
+/** Entries per restore call and per HSCAN page: bounded work per command, Redis stays responsive. */
+const BATCH = 500
 
-// KEYS[1] the index (sorted set: entry id scored by expiresAt), KEYS[2] the entries (hash: id -> JSON).
-// Removes up to ARGV[2] entries that expired at ARGV[1] from both structures.
-const PRUNE = `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-if #expired > 0 then
-  redis.call('ZREM', KEYS[1], unpack(expired))
-  redis.call('HDEL', KEYS[2], unpack(expired))
-end
-`
-
-// ARGV: now, prune batch, id, expiresAt, entry JSON, feed channel.
-// Prunes, merges the entry with one already recorded under its id (the later cut-off and expiry
-// win, so a replayed or reordered revocation can never loosen a newer one), records it unless it
-// has already expired (both keys then expire on their own with the last entry), and publishes the
-// merged entry, all in one atomic step.
-const ADD = lua(`${PRUNE}
-local json = ARGV[5]
-local expiresAt = tonumber(ARGV[4])
-local previous = redis.call('HGET', KEYS[2], ARGV[3])
-if previous then
-  local old = cjson.decode(previous)
-  local new = cjson.decode(json)
-  if old.expiresAt and old.expiresAt > new.expiresAt then new.expiresAt = old.expiresAt end
-  if old.issuedBefore and (not new.issuedBefore or old.issuedBefore > new.issuedBefore) then
-    new.issuedBefore = old.issuedBefore
-  end
-  expiresAt = new.expiresAt
-  json = cjson.encode(new)
-end
-if expiresAt > tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], expiresAt, ARGV[3])
-  redis.call('HSET', KEYS[2], ARGV[3], json)
-  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-  local at = math.floor(tonumber(last[2])) + 1
-  redis.call('EXPIREAT', KEYS[1], at)
-  redis.call('EXPIREAT', KEYS[2], at)
-end
-redis.call('PUBLISH', ARGV[6], json)
-return 1
-`)
-
-// ARGV: now, prune batch. Prunes, then returns the JSON of every entry scored above now.
-const LIST = lua(`${PRUNE}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
-local out = {}
-for i = 1, #ids, 1000 do
-  local chunk = {}
-  for j = i, math.min(i + 999, #ids) do chunk[#chunk + 1] = ids[j] end
-  local values = redis.call('HMGET', KEYS[2], unpack(chunk))
-  for _, value in ipairs(values) do
-    if value then out[#out + 1] = value end
-  end
-end
-return out
-`)
-
-const KINDS = new Set<DenylistEntry['kind']>(['jti', 'fingerprint', 'subject'])
-
-function normalize(value: unknown): DenylistEntry | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const { kind, key, issuedBefore, expiresAt } = value as Record<string, unknown>
-  if (typeof kind !== 'string' || !KINDS.has(kind as DenylistEntry['kind'])) return undefined
-  if (typeof key !== 'string') return undefined
-  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return undefined
-  if (issuedBefore !== undefined && (typeof issuedBefore !== 'number' || !Number.isFinite(issuedBefore))) {
-    return undefined
-  }
-  const entry: DenylistEntry = { kind: kind as DenylistEntry['kind'], key, expiresAt }
-  if (issuedBefore !== undefined) entry.issuedBefore = issuedBefore
-  return entry
+/** The `{ seq, epoch }` an add script returned. */
+function position(reply: unknown): FeedPosition | undefined {
+  if (!Array.isArray(reply)) return undefined
+  const [seq, epoch] = reply as unknown[]
+  return typeof seq === 'number' && typeof epoch === 'string' ? { seq, epoch } : undefined
 }
 
-function parseEntry(text: string): DenylistEntry | undefined {
-  try {
-    return normalize(JSON.parse(text))
-  } catch {
-    return undefined
+function checkMs(value: number | undefined, name: string, fallback: number, allowZero: boolean): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new RangeError(`RedisStore: \`${name}\` must be a finite number${allowZero ? ' >= 0' : ' > 0'}`)
   }
+  return value
 }
-
-type FeedState = 'idle' | 'up' | 'down'
 
 /**
- * A `Store` on Redis for a fleet of API instances: the shared introspection cache, the denylist
- * and its change feed (pub/sub).
+ * A `Store` on Redis for a fleet of API instances: the shared introspection cache, the DPoP replay
+ * guard, the denylist and its change feed (pub/sub; sharded pub/sub on a Cluster).
  *
- * Keys (with the default prefix `tokenguard:`):
- * - `tokenguard:cache:<key>`: a cached value (string, PX ttl)
+ * Keys (with the default prefix `tokenguard:`), the denylist ones in one Cluster slot:
+ * - `tokenguard:cache:<key>`: a cached value or a replay-guard key (string, PX ttl)
  * - `tokenguard:{denylist}`: sorted set, member = entry id (`kind:key`), score = expiresAt (seconds)
  * - `tokenguard:{denylist}:entries`: hash, entry id -> entry JSON
- * - channel `tokenguard:denylist:feed`: entry JSON, one message per add
- * The `{denylist}` hash tag keeps both denylist keys in one Cluster slot so they change atomically.
+ * - `tokenguard:{denylist}:seq`, `tokenguard:{denylist}:epoch`: the feed position
+ * - channel `tokenguard:denylist:feed` (Cluster: sharded `tokenguard:{denylist}:feed`)
  */
 export class RedisStore implements Store {
   private readonly prefix: string
   private readonly commandTimeout: number
-  private readonly indexKey: string
-  private readonly entriesKey: string
+  private readonly waitForReplicas: number
+  private readonly waitTimeout: number
+  private readonly keys: [string, string, string, string]
   private readonly channel: string
+  private readonly publish: 'PUBLISH' | 'SPUBLISH'
+  private readonly scripts: Redis & WithScripts
   private readonly handlers = new Set<DenylistFeedHandlers>()
-  private readonly ownsSubscriber: boolean
-  private subscriber: Redis | Cluster | undefined
-  private state: FeedState = 'idle'
-  /** Bumped whenever the subscriber connection drops: a SUBSCRIBE confirmed across a drop does not count. */
-  private epoch = 0
-  private subscribing: Promise<void> | undefined
+  private readonly feed: FeedConnection
   private closing: Promise<void> | undefined
-  private detach: (() => void) | undefined
 
   constructor(
     private readonly redis: Redis | Cluster,
     options: RedisStoreOptions = {},
   ) {
     this.prefix = options.prefix ?? 'tokenguard:'
-    const timeout = options.commandTimeout ?? 1000
-    if (!(timeout >= 0) || !Number.isFinite(timeout)) {
-      throw new RangeError('commandTimeout must be a finite number of milliseconds >= 0')
+    if (typeof this.prefix !== 'string') throw new TypeError('RedisStore: `prefix` must be a string')
+    this.commandTimeout = checkMs(options.commandTimeout, 'commandTimeout', 1000, true)
+    const replicas = options.waitForReplicas ?? 0
+    if (!Number.isSafeInteger(replicas) || replicas < 0) {
+      throw new RangeError('RedisStore: `waitForReplicas` must be an integer >= 0')
     }
-    this.commandTimeout = timeout
-    this.indexKey = `${this.prefix}{denylist}`
-    this.entriesKey = `${this.prefix}{denylist}:entries`
-    this.channel = `${this.prefix}denylist:feed`
-    this.subscriber = options.subscriber
-    this.ownsSubscriber = options.subscriber === undefined
+    this.waitForReplicas = replicas
+    this.waitTimeout = checkMs(options.waitTimeout, 'waitTimeout', 500, false)
+    const base = `${this.prefix}{denylist}`
+    this.keys = [base, `${base}:entries`, `${base}:seq`, `${base}:epoch`]
+    const sharded = redis.isCluster === true
+    // A Cluster broadcasts classic PUBLISH to every node and loses it on node failure; the
+    // sharded channel lives with the keys' slot and moves with it.
+    this.channel = sharded ? `${base}:feed` : `${this.prefix}denylist:feed`
+    this.publish = sharded ? 'SPUBLISH' : 'PUBLISH'
+    this.scripts = defineScripts(redis)
+    this.feed = new FeedConnection({
+      redis,
+      subscriber: options.subscriber,
+      channel: this.channel,
+      sharded,
+      commandTimeout: this.commandTimeout,
+      onMessage: (text) => this.deliver(text),
+      onState: (state) => this.broadcast((handlers) => handlers.onStatus(state)),
+    })
   }
 
   // ---------------------------------------------------------------- cache tier
@@ -180,6 +128,12 @@ export class RedisStore implements Store {
     await this.timed('SET', this.redis.set(this.cacheKey(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))
   }
 
+  async delete(key: string): Promise<void> {
+    await this.timed('DEL', this.redis.del(this.cacheKey(key)))
+  }
+
+  // ---------------------------------------------------------------- replay guard
+
   async addIfAbsent(key: string, ttlMs: number): Promise<boolean> {
     if (!(ttlMs > 0) || !Number.isFinite(ttlMs))
       throw new RangeError('ttlMs must be a positive finite number')
@@ -188,27 +142,45 @@ export class RedisStore implements Store {
     return (await this.timed('SET', this.redis.set(this.cacheKey(key), '1', 'PX', ttl, 'NX'))) === 'OK'
   }
 
-  async delete(key: string): Promise<void> {
-    await this.timed('DEL', this.redis.del(this.cacheKey(key)))
-  }
-
   // ---------------------------------------------------------------- denylist
 
-  async addDenylistEntry(entry: DenylistEntry): Promise<void> {
-    const clean = normalize(entry)
+  async addDenylistEntry(entry: DenylistEntry): Promise<FeedPosition | undefined> {
+    const clean = normalizeEntry(entry)
     if (!clean) throw new TypeError('addDenylistEntry: not a valid DenylistEntry')
-    await this.script('ADD', ADD, [
+    const args = [
+      ...this.keys,
       String(Date.now() / 1000),
       PRUNE_BATCH,
       entryId(clean),
-      String(clean.expiresAt),
       JSON.stringify(clean),
       this.channel,
-    ])
+      this.publish,
+      randomUUID(),
+    ]
+    if (this.waitForReplicas === 0) {
+      return position(await this.timed('EVALSHA', this.scripts.tokenguardDenylistAdd(...args)))
+    }
+    // The same connection (and, on a Cluster, the same node) runs the script, then WAIT: WAIT
+    // counts the replicas that acknowledged every write this connection made before it.
+    const pipeline = this.redis.pipeline() as unknown as WithScripts & {
+      wait(replicas: number, timeout: number): unknown
+      exec(): Promise<Array<[Error | null, unknown]> | null>
+    }
+    pipeline.tokenguardDenylistAdd(...args)
+    pipeline.wait(this.waitForReplicas, this.waitTimeout)
+    const results = await this.timed('WAIT', pipeline.exec(), this.commandTimeout + this.waitTimeout)
+    const [added, waited] = results ?? []
+    if (added?.[0]) throw added[0]
+    if (waited?.[0]) throw waited[0]
+    const acknowledged = Number(waited?.[1] ?? 0)
+    if (acknowledged < this.waitForReplicas) {
+      throw new RedisStoreReplicationError(acknowledged, this.waitForReplicas)
+    }
+    return position(added?.[1])
   }
 
   async listDenylist(nowSeconds: number): Promise<DenylistEntry[]> {
-    const values = (await this.script('LIST', LIST, [String(nowSeconds), PRUNE_BATCH])) as unknown
+    const values = await this.script('tokenguardDenylistList', String(nowSeconds), PRUNE_BATCH)
     if (!Array.isArray(values)) return []
     const entries: DenylistEntry[] = []
     for (const value of values) {
@@ -218,15 +190,55 @@ export class RedisStore implements Store {
     return entries
   }
 
+  /**
+   * The position first, then the entries by HSCAN pages: entries are only added (or expire), so
+   * every entry counted in that position is in the scan, and a long list never blocks Redis.
+   */
+  async snapshotDenylist(nowSeconds: number): Promise<DenylistSnapshot> {
+    const head = await this.script('tokenguardDenylistHead', String(nowSeconds), PRUNE_BATCH, randomUUID())
+    const [epoch, seq] = head as [string, number]
+    const byId = new Map<string, DenylistEntry>()
+    let cursor = '0'
+    do {
+      const [next, fields] = await this.timed('HSCAN', this.redis.hscan(this.keys[1], cursor, 'COUNT', BATCH))
+      cursor = next
+      for (let i = 1; i < fields.length; i += 2) {
+        const entry = parseEntry(fields[i]!)
+        if (entry && entry.expiresAt > nowSeconds) byId.set(entryId(entry), entry)
+      }
+    } while (cursor !== '0')
+    return { epoch: String(epoch), seq: Number(seq), entries: [...byId.values()] }
+  }
+
+  async heartbeat(nonce: string): Promise<void> {
+    // Awaited before it is sent: the echo can overtake the script's reply.
+    this.feed.published(nonce, Date.now())
+    await this.script('tokenguardDenylistHeartbeat', nonce, this.channel, this.publish, randomUUID())
+    this.feed.checkEchoes(Date.now(), Math.max(1000, this.commandTimeout))
+  }
+
+  async restoreDenylist(entries: DenylistEntry[], lostEpoch: string): Promise<void> {
+    const candidate = randomUUID()
+    const now = String(Date.now() / 1000)
+    // An empty restore still takes the new epoch and advances seq: the other mirrors must notice.
+    for (let i = 0; i === 0 || i < entries.length; i += BATCH) {
+      const pairs: string[] = []
+      for (const entry of entries.slice(i, i + BATCH)) {
+        const clean = normalizeEntry(entry)
+        if (clean) pairs.push(entryId(clean), JSON.stringify(clean))
+      }
+      await this.script('tokenguardDenylistRestore', now, lostEpoch, candidate, ...pairs)
+    }
+  }
+
   // ---------------------------------------------------------------- change feed
 
   async subscribe(handlers: DenylistFeedHandlers): Promise<() => Promise<void>> {
     if (this.closing) throw new Error('RedisStore is closed')
-    this.attachSubscriber()
-    await this.ensureSubscribed()
+    await this.feed.open()
     if (this.closing) throw new Error('RedisStore is closed')
     this.handlers.add(handlers)
-    handlers.onStatus(this.state === 'up' ? 'up' : 'down')
+    handlers.onStatus(this.feed.isUp ? 'up' : 'down')
     // The channel stays subscribed until close(): dropping it here could race a concurrent subscribe().
     return async () => {
       this.handlers.delete(handlers)
@@ -234,7 +246,10 @@ export class RedisStore implements Store {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown()
+    this.closing ??= (async () => {
+      this.handlers.clear()
+      await this.feed.close()
+    })()
     return this.closing
   }
 
@@ -244,159 +259,34 @@ export class RedisStore implements Store {
     return `${this.prefix}cache:${key}`
   }
 
-  private timed<T>(command: string, promise: Promise<T>): Promise<T> {
-    if (this.commandTimeout === 0) return promise
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RedisStoreTimeoutError(command, this.commandTimeout)),
-        this.commandTimeout,
-      )
-      timer.unref()
-    })
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  private timed<T>(command: string, promise: Promise<T>, timeoutMs = this.commandTimeout): Promise<T> {
+    return withTimeout(command, promise, timeoutMs)
   }
 
-  /** EVALSHA, falling back to EVAL once when the server does not have the script cached. */
-  private script(name: string, script: LuaScript, args: Array<string | number>): Promise<unknown> {
-    const keys = [this.indexKey, this.entriesKey]
-    const run = async () => {
-      try {
-        return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args)
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-        return await this.redis.eval(script.source, keys.length, ...keys, ...args)
-      }
+  private script(name: ScriptName, ...args: Array<string | number>): Promise<unknown> {
+    return this.timed(name, this.scripts[name](...this.keys, ...args))
+  }
+
+  private deliver(text: string): void {
+    if (this.closing) return
+    const message = parseFeedMessage(text)
+    if (message === undefined) return
+    if (message.type === 'heartbeat') {
+      this.feed.heard(message.nonce)
+      this.broadcast((handlers) => handlers.onHeartbeat?.(message.nonce, { ...message.position }))
+    } else {
+      const { entry, position } = message
+      this.broadcast((handlers) => handlers.onEntry({ ...entry }, position && { ...position }))
     }
-    return this.timed(name, run())
   }
 
-  private setState(state: FeedState): void {
-    if (this.state === state) return
-    this.state = state
-    if (state === 'idle') return
+  private broadcast(deliver: (handlers: DenylistFeedHandlers) => void): void {
     for (const handlers of [...this.handlers]) {
       try {
-        handlers.onStatus(state)
+        deliver(handlers)
       } catch {
         // A throwing handler must not break the connection's event loop or the other handlers.
       }
-    }
-  }
-
-  /** Creates (or adopts) the subscriber connection and listens to it; once. */
-  private attachSubscriber(): Redis | Cluster {
-    if (!this.subscriber) {
-      const redis = this.redis
-      this.subscriber = redis.isCluster
-        ? (redis as Cluster).duplicate()
-        : // No offline queue: SUBSCRIBE is only sent on a ready connection (see waitReady), so
-          // nothing piles up while Redis is away.
-          (redis as Redis).duplicate({ enableOfflineQueue: false, autoResubscribe: true })
-    }
-    const subscriber = this.subscriber
-    if (this.detach) return subscriber
-
-    const onMessage = (channel: string, message: string) => {
-      if (channel !== this.channel || this.closing) return
-      const entry = parseEntry(message)
-      if (!entry) return
-      for (const handlers of [...this.handlers]) {
-        try {
-          handlers.onEntry({ ...entry })
-        } catch {
-          // See setState.
-        }
-      }
-    }
-    const onDrop = () => {
-      this.epoch++
-      if (this.state === 'up') this.setState('down')
-    }
-    const onReady = () => {
-      if (this.state !== 'down' || this.closing) return
-      this.ensureSubscribed().catch(() => {
-        // Connected but SUBSCRIBE did not go through: force a fresh connection to try again.
-        if (this.state === 'down' && !this.closing && subscriber.status === 'ready')
-          subscriber.disconnect(true)
-      })
-    }
-    const onError = () => {
-      // 'close' and 'reconnecting' follow; listening here keeps ioredis from logging unhandled errors.
-    }
-    subscriber.on('message', onMessage)
-    subscriber.on('close', onDrop)
-    subscriber.on('end', onDrop)
-    subscriber.on('reconnecting', onDrop)
-    subscriber.on('ready', onReady)
-    if (this.ownsSubscriber) subscriber.on('error', onError)
-    this.detach = () => {
-      subscriber.off('message', onMessage)
-      subscriber.off('close', onDrop)
-      subscriber.off('end', onDrop)
-      subscriber.off('reconnecting', onDrop)
-      subscriber.off('ready', onReady)
-      if (this.ownsSubscriber) subscriber.off('error', onError)
-    }
-    return subscriber
-  }
-
-  /** Subscribes the feed channel on a ready connection; one attempt in flight at a time. */
-  private ensureSubscribed(): Promise<void> {
-    if (this.state === 'up') return Promise.resolve()
-    this.subscribing ??= (async () => {
-      try {
-        const subscriber = this.attachSubscriber()
-        await this.waitReady(subscriber)
-        const epoch = this.epoch
-        await this.timed('SUBSCRIBE', subscriber.subscribe(this.channel))
-        if (this.closing) return
-        if (epoch !== this.epoch) throw new Error('the subscriber connection dropped while subscribing')
-        this.setState('up')
-      } finally {
-        this.subscribing = undefined
-      }
-    })()
-    return this.subscribing
-  }
-
-  /** Resolves when the subscriber connection is ready, within commandTimeout. */
-  private async waitReady(subscriber: Redis | Cluster): Promise<void> {
-    if (subscriber.status === 'ready') return
-    if (subscriber.status === 'end') throw new Error('the subscriber connection has ended')
-    let onReady: (() => void) | undefined
-    const ready = new Promise<void>((resolve) => {
-      onReady = resolve
-      subscriber.once('ready', resolve)
-    })
-    if (subscriber.status === 'wait') subscriber.connect().catch(() => {})
-    try {
-      await this.timed('connect', ready)
-    } finally {
-      if (onReady) subscriber.off('ready', onReady)
-    }
-  }
-
-  private async shutdown(): Promise<void> {
-    this.handlers.clear()
-    this.state = 'idle'
-    this.detach?.()
-    this.detach = undefined
-    const subscriber = this.subscriber
-    if (!subscriber) return
-    if (this.ownsSubscriber) {
-      this.subscriber = undefined
-      if (subscriber.status === 'ready') {
-        try {
-          await this.timed('QUIT', subscriber.quit())
-          return
-        } catch {
-          // fall through: drop the connection
-        }
-      }
-      subscriber.disconnect()
-    } else if (subscriber.status === 'ready') {
-      await this.timed('UNSUBSCRIBE', subscriber.unsubscribe(this.channel)).catch(() => {})
     }
   }
 }

@@ -120,8 +120,14 @@ describe('RedisStore on a real Redis', () => {
         `${prefix}cache:issuer|client|sha256-of-token`,
         `${prefix}{denylist}`,
         `${prefix}{denylist}:entries`,
+        `${prefix}{denylist}:seq`,
+        `${prefix}{denylist}:epoch`,
       ].sort(),
     )
+    // The feed position: one add so far, in an epoch created with it (and kept without expiry).
+    expect(await admin.get(`${prefix}{denylist}:seq`)).toBe('1')
+    expect(await admin.get(`${prefix}{denylist}:epoch`)).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await admin.ttl(`${prefix}{denylist}:epoch`)).toBe(-1)
     expect(await admin.get(`${prefix}cache:issuer|client|sha256-of-token`)).toBe(claims)
     const pttl = await admin.pttl(`${prefix}cache:issuer|client|sha256-of-token`)
     expect(pttl).toBeGreaterThan(29_000)

@@ -17,3 +17,4 @@ export {
   type TestIssuerStats,
   type TestValidatorOptions,
 } from './issuer.js'
+export type { Jwk } from './jwk.js'

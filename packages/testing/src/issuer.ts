@@ -15,10 +15,10 @@ import {
   exportJWK,
   generateKeyPair,
   type CryptoKey,
-  type JWK,
   type JWTHeaderParameters,
   type KeyObject,
 } from 'jose'
+import type { Jwk as JWK } from './jwk.js'
 
 /** Signing algorithms the test issuer can mint with. */
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA'

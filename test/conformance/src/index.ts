@@ -8,8 +8,8 @@ export {
   jwtOptions,
 } from './suite'
 export type { AdapterRouteOptions, Harness, RouteSpec, RunningApp } from './harness'
-export { expressHarness } from './harnesses/express'
-export { koaHarness } from './harnesses/koa'
+export { createExpressHarness, express4Harness, expressHarness } from './harnesses/express'
+export { createKoaHarness, koa2Harness, koaHarness } from './harnesses/koa'
 export { fastifyHarness } from './harnesses/fastify'
 export { send, bearer } from './http-client'
 export type { Answer, SendOptions } from './http-client'

@@ -1,9 +1,9 @@
 import { createValidator } from '@tokenguard/core'
 import { Agent } from 'undici'
 import type { RunningApp } from '../src/harness'
-import { expressHarness } from '../src/harnesses/express'
+import { express4Harness, expressHarness } from '../src/harnesses/express'
 import { fastifyHarness } from '../src/harnesses/fastify'
-import { koaHarness } from '../src/harnesses/koa'
+import { koa2Harness, koaHarness } from '../src/harnesses/koa'
 import { bearer, send, type Answer, type SendOptions } from '../src/http-client'
 import { startIntrospectionServer, type IntrospectionServer } from '../src/introspection-server'
 import { jwtOptions, jwtRoutes, opaqueRoutes } from '../src/suite'
@@ -11,7 +11,8 @@ import { AUDIENCE, ISSUER, accessToken, signingKey } from '../src/tokens'
 
 // The same request, byte for byte, to all three adapters at once: the answers must be identical
 // (status, the headers that carry meaning, and the parsed body, auth context included).
-const harnesses = [expressHarness, koaHarness, fastifyHarness]
+// The older majors too: one answer across every framework version the peer ranges promise.
+const harnesses = [expressHarness, koaHarness, fastifyHarness, express4Harness, koa2Harness]
 let apps: RunningApp[] = []
 let server: IntrospectionServer
 let dispatcher: Agent

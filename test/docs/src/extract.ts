@@ -48,8 +48,8 @@ export function isChecked(block: CodeBlock): boolean {
 }
 
 /**
- * The markdown files whose blocks are collected: the root README, every package's README and docs,
- * and every example's README. Paths are relative to `root`, sorted.
+ * The markdown files whose blocks are collected: the root README, the guides in docs/, every
+ * package's README and docs, and every example's README. Paths are relative to `root`, sorted.
  */
 export function docFiles(root: string = REPO_ROOT): string[] {
   const files: string[] = []
@@ -66,6 +66,7 @@ export function docFiles(root: string = REPO_ROOT): string[] {
         add(`packages/${dir}/docs/${topic}/${doc}`)
     }
   }
+  for (const doc of markdownFiles(root, 'docs')) add(`docs/${doc}`)
   add('examples/README.md')
   for (const dir of subdirectories(root, 'examples')) add(`examples/${dir}/README.md`)
   return files.sort()
@@ -159,12 +160,20 @@ export function writeModules(
       declaration: false,
       sourceMap: false,
       types: ['node', 'jest'],
-      paths: Object.fromEntries(
-        WORKSPACE_PACKAGES.map((name) => [
-          `@tokenguard/${name}`,
-          [relative(path.join(root, `packages/${name}/src/index.ts`))],
-        ]),
-      ),
+      paths: {
+        ...Object.fromEntries(
+          WORKSPACE_PACKAGES.map((name) => [
+            `@tokenguard/${name}`,
+            [relative(path.join(root, `packages/${name}/src/index.ts`))],
+          ]),
+        ),
+        // A published subpath of the testing kit.
+        '@tokenguard/testing/store-suite': [relative(path.join(root, 'packages/testing/src/store-suite.ts'))],
+        // The one subpath export (Express without the global `req.auth` declaration).
+        '@tokenguard/express/no-augmentation': [
+          relative(path.join(root, 'packages/express/src/no-augmentation.ts')),
+        ],
+      },
     },
     files: [relative(PRELUDE), ...checked.map((block) => relative(block.module))],
   }

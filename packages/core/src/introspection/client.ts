@@ -29,6 +29,9 @@ export interface IntrospectionClient {
   introspect(token: string): Promise<Record<string, unknown>>
 }
 
+/** Characters the form serialiser leaves as they are: a token made only of them is sent as it is. */
+const FORM_SAFE = /^[A-Za-z0-9*\-._]*$/
+
 /** Seconds a client is told to wait after an outage (`Retry-After`). */
 const RETRY_AFTER = 5
 
@@ -69,6 +72,11 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     const credentials = `${formUrlEncode(clientId)}:${formUrlEncode(clientSecret)}`
     headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`
   }
+  // RFC 6749 §2.3.1: with client_secret_post the credentials travel in the body; encoded once.
+  const postCredentials =
+    clientAuth === 'client_secret_post'
+      ? `&client_id=${formUrlEncode(clientId)}&client_secret=${formUrlEncode(clientSecret)}`
+      : ''
 
   async function introspect(token: string): Promise<Record<string, unknown>> {
     const started = performance.now()
@@ -102,19 +110,14 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     }
 
     // RFC 7662 §2.1: the token, and a hint that it is an access token (saves the server a lookup).
-    const body = new URLSearchParams({ token, token_type_hint: 'access_token' })
-    if (clientAuth === 'client_secret_post') {
-      // RFC 6749 §2.3.1: credentials in the request body.
-      body.set('client_id', clientId)
-      body.set('client_secret', clientSecret)
-    }
+    const form = `token=${FORM_SAFE.test(token) ? token : formUrlEncode(token)}&token_type_hint=access_token`
 
     let response
     try {
       response = await httpRequest(endpoint, {
         method: 'POST',
         headers,
-        body: body.toString(),
+        body: form + postCredentials,
         timeout,
         maxBytes: maxResponseBytes,
         dispatcher,

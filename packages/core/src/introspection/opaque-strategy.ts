@@ -68,8 +68,11 @@ export interface OpaqueStrategy {
   ): Promise<{ context: AuthContext; cached: boolean }>
   /** Forgets the cached answer for `token` (revocation); a request in flight for it is no longer cached or joined. */
   evict(token: string): void
-  /** The same, by `tokenFingerprint(token)`: how a revocation from another instance reaches this cache. */
-  evictFingerprint(fingerprint: string): void
+  /**
+   * The same, by `tokenFingerprint(token)`: how a revocation from another instance reaches this
+   * cache. `shared: false` leaves the fleet's shared tier alone (the revoking instance clears it once).
+   */
+  evictFingerprint(fingerprint: string, options?: { shared?: boolean }): void
   /** Forgets every cached answer. */
   clear(): void
 }
@@ -260,12 +263,12 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions): OpaqueStra
     return context
   }
 
-  function evictFingerprint(fingerprint: string): void {
+  function evictFingerprint(fingerprint: string, options: { shared?: boolean } = {}): void {
     const key = tokenHash(fingerprint, cacheKeyScope)
     cache?.delete(key)
     forget(newest.get(key))
     newest.delete(key)
-    sharedCache?.delete(key).catch(() => {})
+    if (options.shared !== false) sharedCache?.delete(key).catch(() => {})
   }
 
   function forget(flight: Flight | undefined): void {

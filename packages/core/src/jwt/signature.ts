@@ -7,8 +7,8 @@ import type { VerificationKey } from '../keys/key-set.js'
  * JWS signature verification (RFC 7515 §5.2, algorithms of RFC 7518 §3 and RFC 8037) on Node
  * `KeyObject`s. jose still selects and imports the keys; the check itself runs through
  * `crypto.verify`, which costs a fraction of the WebCrypto path on every cold token. Each key is
- * converted once and checked against the header's `alg` (RFC 8725 §3.1: the key decides what an
- * algorithm may mean, never the other way round).
+ * converted and checked against each `alg` once (RFC 8725 §3.1: the key decides what an algorithm
+ * may mean, never the other way round).
  */
 
 interface AlgorithmSpec {
@@ -40,16 +40,42 @@ const HMAC: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 
 // RFC 8725 §3.5 / NIST: RSA keys below 2048 bits are refused (as jose does).
 const MIN_RSA_BITS = 2048
 
-const keyObjects = new WeakMap<object, KeyObject>()
+type VerifyKey = Parameters<typeof cryptoVerify>[2]
 
-function toKeyObject(key: CryptoKey | KeyObject): KeyObject {
-  if (key instanceof KeyObject) return key
-  let converted = keyObjects.get(key)
-  if (converted === undefined) {
-    converted = KeyObject.from(key)
-    keyObjects.set(key, converted)
+/**
+ * Per key (a jose `CryptoKey` or a `KeyObject`) and algorithm: the argument `crypto.verify` takes,
+ * or `null` when the key may not serve that algorithm. The key checks run once per pair instead
+ * of on every token; keys come from key sets that hand out the same object each time.
+ */
+const verifyKeys = new WeakMap<object, Map<string, VerifyKey | null>>()
+
+function verifyKeyFor(alg: string, spec: AlgorithmSpec, key: CryptoKey | KeyObject): VerifyKey | null {
+  let perAlg = verifyKeys.get(key)
+  if (perAlg === undefined) {
+    perAlg = new Map()
+    verifyKeys.set(key, perAlg)
   }
-  return converted
+  let verifyKey = perAlg.get(alg)
+  if (verifyKey === undefined) {
+    verifyKey = checkedKey(spec, key instanceof KeyObject ? key : KeyObject.from(key))
+    perAlg.set(alg, verifyKey)
+  }
+  return verifyKey
+}
+
+function checkedKey(spec: AlgorithmSpec, keyObject: KeyObject): VerifyKey | null {
+  if (keyObject.type !== 'public' || !spec.keyTypes.includes(keyObject.asymmetricKeyType ?? '')) return null
+  const details = keyObject.asymmetricKeyDetails
+  if (spec.curve !== undefined && details?.namedCurve !== spec.curve) return null
+  if (keyObject.asymmetricKeyType?.startsWith('rsa') && (details?.modulusLength ?? 0) < MIN_RSA_BITS)
+    return null
+  if (spec.pss)
+    return {
+      key: keyObject,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    }
+  return spec.signatureLength !== undefined ? { key: keyObject, dsaEncoding: 'ieee-p1363' } : keyObject
 }
 
 /** Throws `invalid_token` unless `signature` is a valid `alg` signature of `signingInput` under `key`. */
@@ -68,31 +94,13 @@ export function verifySignature(
   }
   const spec = ALGORITHMS[alg]
   if (spec === undefined || key instanceof Uint8Array) throw mismatch()
-  const keyObject = toKeyObject(key as CryptoKey | KeyObject)
-  if (keyObject.type !== 'public' || !spec.keyTypes.includes(keyObject.asymmetricKeyType ?? ''))
-    throw mismatch()
-  const details = keyObject.asymmetricKeyDetails
-  if (spec.curve !== undefined && details?.namedCurve !== spec.curve) throw mismatch()
-  if (keyObject.asymmetricKeyType?.startsWith('rsa') && (details?.modulusLength ?? 0) < MIN_RSA_BITS)
-    throw mismatch()
+  const verifyKey = verifyKeyFor(alg, spec, key as CryptoKey | KeyObject)
+  if (verifyKey === null) throw mismatch()
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) throw badSignature()
 
   let valid: boolean
   try {
-    valid = cryptoVerify(
-      spec.hash,
-      Buffer.from(signingInput),
-      spec.pss
-        ? {
-            key: keyObject,
-            padding: constants.RSA_PKCS1_PSS_PADDING,
-            saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-          }
-        : spec.signatureLength !== undefined
-          ? { key: keyObject, dsaEncoding: 'ieee-p1363' }
-          : keyObject,
-      signature,
-    )
+    valid = cryptoVerify(spec.hash, Buffer.from(signingInput), verifyKey, signature)
   } catch {
     valid = false // a signature OpenSSL cannot even parse is simply not valid
   }

@@ -62,6 +62,27 @@ export function checkAlgorithms(algorithms: unknown): readonly string[] {
   return [...(algorithms as string[])]
 }
 
+/**
+ * jose's selection with its answers remembered: it depends on the header's `alg` and `kid` alone
+ * (a string `kid`, or none), so each pair is looked up once per key set instead of filtering the
+ * set on every cold token. Only keys found are kept, so made-up `kid`s cannot grow the map: it
+ * holds at most one entry per key and algorithm.
+ */
+export function rememberSelections(select: LocalJWKSet): LocalJWKSet {
+  const found = new Map<string, Promise<VerificationKey>>()
+  const remembering = async (header: JWSHeaderParameters) => {
+    const { alg, kid } = header
+    if (kid !== undefined && typeof kid !== 'string') return select(header)
+    const id = kid === undefined ? `${alg}` : `${alg}\n${kid}`
+    const known = found.get(id)
+    if (known !== undefined) return known
+    const key = await select(header)
+    found.set(id, Promise.resolve(key))
+    return key
+  }
+  return Object.assign(remembering, { jwks: select.jwks }) as LocalJWKSet
+}
+
 /** Selects a key with jose and turns every selection failure into `InvalidTokenError` (401). */
 export async function selectKey(
   select: LocalJWKSet,
@@ -106,7 +127,7 @@ export function createLocalKeySet(jwks: { keys: JWK[] }, options: LocalKeySetOpt
   })
   let select: LocalJWKSet
   try {
-    select = createLocalJWKSet(jwks as JSONWebKeySet)
+    select = rememberSelections(createLocalJWKSet(jwks as JSONWebKeySet))
   } catch (cause) {
     throw new TypeError('jwt.jwks must be a JWK set: an object with a "keys" array', { cause })
   }

@@ -4,7 +4,13 @@ import { InvalidTokenError, UnavailableError } from '../errors.js'
 import { safeListener, type EventListener } from '../events.js'
 import { httpRequest, parseJsonObject } from '../http.js'
 import type { KeySet } from './key-set.js'
-import { checkAlgorithms, isNoMatchingKey, jwkProblem, selectKey } from './local-key-set.js'
+import {
+  checkAlgorithms,
+  isNoMatchingKey,
+  jwkProblem,
+  rememberSelections,
+  selectKey,
+} from './local-key-set.js'
 
 /**
  * A JWK set fetched from the issuer's `jwks_uri` (RFC 8414 §2, RFC 7517 §5), refreshed lazily on
@@ -84,7 +90,7 @@ async function parseKeySet(
   }
   // An empty set is a valid answer: every token then fails with unknown_key (401), not 503.
   return {
-    select: createLocalJWKSet({ keys: usable }),
+    select: rememberSelections(createLocalJWKSet({ keys: usable })),
     fingerprint: prints.sort().join(','),
     keys: usable.length,
     prints: new Set(prints),

@@ -1,4 +1,4 @@
-import type { JWK } from 'jose'
+import type { Jwk as JWK } from '../jwk.js'
 import { LRUCache } from 'lru-cache'
 import type { Dispatcher } from 'undici'
 import type { RevokeSubjectOptions, RevokeTarget } from '../denylist/revocation.js'

@@ -3,6 +3,7 @@ import { Agent } from 'undici'
 import { createValidator, MemoryStore, type TokenEvent } from '../../src/index'
 import { TokenError } from '../../src/errors'
 import { AUDIENCE, ISSUER } from '../helpers/tokens'
+import { LinkStore, eventually } from './link-store'
 
 // A loopback introspection endpoint that counts its calls and answers per token.
 let server: Server
@@ -42,7 +43,7 @@ beforeEach(() => {
   calls = 0
 })
 
-function validator(store?: MemoryStore, events: TokenEvent[] = []) {
+function validator(store?: MemoryStore | LinkStore, events: TokenEvent[] = []) {
   return createValidator({
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -99,4 +100,19 @@ it('a fleet sharing a store asks the authorization server once per token', async
   // Sensitive routes never take the shared tier's word.
   await b.verify('opaque-3', { sensitive: true })
   expect(calls).toBe(2)
+})
+
+it('the shared cache is cleared once per revocation, by the revoker; a reconnect sends no DEL at all', async () => {
+  const store = new LinkStore()
+  const events: TokenEvent[] = []
+  const a = validator(store)
+  const b = validator(store, events)
+  const c = validator(store)
+  await Promise.all([a.ready(), b.ready(), c.ready()])
+  for (let i = 0; i < 5; i++) await a.revoke(`opaque-del-${i}`)
+  expect(store.deletes).toHaveLength(5)
+  store.bounce()
+  expect(await eventually(() => events.some((event) => event.type === 'denylist_resynced'))).toBe(true)
+  expect(store.deletes).toHaveLength(5)
+  await Promise.all([a.close(), b.close(), c.close()])
 })

@@ -101,10 +101,15 @@ describe('client authentication', () => {
     expect(request?.body.get('client_secret')).toBe(clientSecret)
   })
 
-  it.each(['client_secret_basic', 'client_secret_post'] as const)(
-    '%s: a form POST with the token, an access_token hint, and Accept: application/json (RFC 7662 §2.1)',
-    async (clientAuth) => {
-      const token = 'opaque token/with+odd=chars&é'
+  it.each([
+    ['client_secret_basic', 'opaque token/with+odd=chars&é'],
+    ['client_secret_post', 'opaque token/with+odd=chars&é'],
+    ['client_secret_basic', 'op_AZaz09-._*'],
+    ['client_secret_post', 'op_AZaz09-._*'],
+    ['client_secret_post', 'op_~%2B'],
+  ] as const)(
+    '%s: a form POST with the token %j, an access_token hint, and Accept: application/json (RFC 7662 §2.1)',
+    async (clientAuth, token) => {
       await expect(client({ clientAuth }).introspect(token)).resolves.toEqual({ active: true, sub: 'alice' })
       const [request] = received
       expect(received).toHaveLength(1)
@@ -151,6 +156,27 @@ describe('outages are 503 with Retry-After, never 401 and never an accept', () =
     ]
   >([
     ['timeout', { timeout: 200 }, hang, 'timeout'],
+    [
+      // The deadline runs from connection to last byte: quick headers do not buy a slow body time.
+      'body trickling past the deadline',
+      { timeout: 300 },
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.write('{"active":')
+        setTimeout(() => res.end('true}'), 1000).unref()
+      },
+      'timeout',
+    ],
+    [
+      'declared body trickling past the deadline',
+      { timeout: 300 },
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 15 })
+        res.write('{"active":')
+        setTimeout(() => res.end('true}'), 1000).unref()
+      },
+      'timeout',
+    ],
     ['refused connection', () => ({ endpoint: refusedEndpoint }), hang, 'network error'],
     ['500', {}, reply(500, 'application/json', '{"error":"server_error"}'), 'unexpected status 500'],
     ['503', {}, reply(503, 'text/plain', 'down'), 'unexpected status 503'],

@@ -150,3 +150,27 @@ describe('verifySignature', () => {
 function order(): Buffer {
   return Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex')
 }
+
+describe('verifySignature with a key already used', () => {
+  it('checks the key against each algorithm on its own, however often the key has served', () => {
+    const valid = es256(p256.privateKey)
+    expect(reason(() => verifySignature('ES256', p256.publicKey, input, valid))).toBe('valid')
+    expect(reason(() => verifySignature('ES256', p256.publicKey, input, valid))).toBe('valid')
+    // The same key, now named by RSA and P-384 algorithms: refused each time, never served from the first.
+    for (const alg of ['RS256', 'ES384', 'RS256']) {
+      expect(reason(() => verifySignature(alg, p256.publicKey, input, valid))).toBe('algorithm_not_allowed')
+    }
+    expect(reason(() => verifySignature('ES256', p256.publicKey, input, Buffer.alloc(64)))).toBe(
+      'bad_signature',
+    )
+  })
+
+  it('refuses a key refused once on every later call too', () => {
+    const signature = sign('sha256', Buffer.from(input), smallRsa.privateKey)
+    for (let i = 0; i < 3; i++) {
+      expect(reason(() => verifySignature('RS256', smallRsa.publicKey, input, signature))).toBe(
+        'algorithm_not_allowed',
+      )
+    }
+  })
+})

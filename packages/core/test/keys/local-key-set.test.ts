@@ -40,6 +40,19 @@ describe('createLocalKeySet', () => {
     expect(payload.sub).toBe('x')
   })
 
+  it('selects by alg and kid alike on every call: a kid found once does not vouch for another alg', async () => {
+    const keys = createLocalKeySet({ keys: [rs.publicJwk, es.publicJwk] }, { algorithms })
+    const first = await keys.getKey({ alg: 'RS256', kid: 'rs' })
+    await expect(keys.getKey({ alg: 'RS256', kid: 'rs' })).resolves.toBe(first)
+    await expect(keys.getKey({ alg: 'ES256', kid: 'rs' })).rejects.toMatchObject({ reason: 'unknown_key' })
+    await expect(keys.getKey({ alg: 'ES256', kid: 'es' })).resolves.not.toBe(first)
+    await expect(keys.getKey({ alg: 'RS256' })).resolves.toBe(first)
+    await expect(keys.getKey({ alg: 'RS256', kid: 'nope' })).rejects.toMatchObject({ reason: 'unknown_key' })
+    await expect(
+      keys.getKey({ alg: 'RS256', kid: 7 } as unknown as { alg: string; kid: string }),
+    ).rejects.toMatchObject({ reason: 'unknown_key' })
+  })
+
   it('selects without kid when exactly one key fits the algorithm', async () => {
     const keys = createLocalKeySet({ keys: [rs.publicJwk, es.publicJwk] }, { algorithms })
     await expect(keys.getKey({ alg: 'ES256' })).resolves.toBeDefined()
