@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { adaptGuards, checkGuard, fromNodeRequest, prepareRoute, toValidator } from '@tokenguard/core'
-import type { AdapterRouteOptions, AuthHolder, Claims, GuardSet } from '@tokenguard/core'
-import type { Refusal, TokenClaims, ValidatorInput, ValidatorOptions } from '@tokenguard/core'
+import type { AdapterRouteOptions, AuthHolder, Claims, ClaimsCheck, GuardSet } from '@tokenguard/core'
+import type { Refusal, StepUpOptions, TokenClaims, ValidatorInput, ValidatorOptions } from '@tokenguard/core'
 
 export * from '@tokenguard/core'
 export type FastifyRouteOptions = AdapterRouteOptions
@@ -17,16 +17,20 @@ declare module 'fastify' {
   // `request.auth`: undefined until `requireToken` accepts a token, and on an optional route without one.
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface FastifyRequest extends AuthHolder<Claims> {}
-  interface FastifyInstance extends Guards {
+  interface FastifyInstance {
     /** A hook validating the bearer token with the plugin's validator: `onRequest: app.requireToken({ … })`. */
     requireToken(routeOptions?: FastifyRouteOptions): TokenHook
+    // Methods (overloads when they merge), not `extends Guards`: CommonJS and ESM type copies both merge here.
+    requireScopes(...scopes: string[]): TokenHook
+    requireAnyScope(...scopes: string[]): TokenHook
+    requireRoles(...roles: string[]): TokenHook
+    requireClaims<C extends TokenClaims = Claims>(check: ClaimsCheck<C>): TokenHook
+    requireStepUp(options: StepUpOptions): TokenHook
   }
 }
 
 /**
- * A hook that validates the bearer token and sets `request.auth`; the plugin's `app.requireToken` is
- * this with the plugin's validator.
- *
+ * A hook that validates the bearer token and sets `request.auth` (`app.requireToken`, with the plugin's validator).
  * @example
  * app.get('/items', { onRequest: requireToken(tokens), preHandler: requireScopes('items:read') }, handler)
  */
@@ -62,17 +66,13 @@ async function plugin(app: FastifyInstance, options: TokenguardOptions): Promise
   const validator = toValidator(given)
   // A validator built here is ours to close; one passed in belongs to the caller.
   if (validator !== given) app.addHook('onClose', () => validator.close())
-  // Set per request, never a decorated object (one reference shared by all requests).
-  app.decorateRequest('auth', undefined)
+  app.decorateRequest('auth', undefined) // set per request: a decorated object would be shared by all
   app.decorateRequest('tokenguard', undefined)
   app.decorate('requireToken', (routeOptions?: FastifyRouteOptions) => requireToken(validator, routeOptions))
   // Bound to the plugin's validator: a guard on a route without requireToken still names its realm.
   for (const [name, guard] of Object.entries(guardsFor(validator))) app.decorate(name, guard)
 }
 
-/**
- * The plugin: `app.register(tokenguard, { validator })`. fastify-plugin lifts its decorators out of
- * encapsulation, so register it once, at the root; every child context can then use `app.requireToken`.
- */
+/** The plugin: `app.register(tokenguard, { validator })`, once, at the root (fastify-plugin lifts its decorators). */
 export const tokenguard = fp(plugin, { fastify: '5.x', name: '@tokenguard/fastify' })
 export default tokenguard
