@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { createValidator, type RequestLike } from '@tokenguard/core'
 import { AUDIENCE, ISSUER, REALM } from '@tokenguard/conformance'
 import { extractToken } from '../../packages/core/src/extract'
-import { classifyToken, decodeJws } from '../../packages/core/src/jwt/compact'
+import { classifyToken, decodeJws } from '../../packages/core/src/jws/decode'
 import { formatChallenge, sanitizeParam, sanitizeScope } from '../../packages/core/src/challenge'
 import { parseScopes } from '../../packages/core/src/scopes'
 import {

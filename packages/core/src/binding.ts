@@ -21,8 +21,8 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
   const nonce: NonceSource | undefined =
     dpop?.nonce === undefined
       ? undefined
-      : createNonceSource(dpop.nonce.secret, dpop.nonce.lifetime * 1000, resolved.now)
-  const clockTolerance = resolved.jwt?.clockTolerance ?? 5
+      : createNonceSource(dpop.nonce.secret, dpop.nonce.lifetimeMs, resolved.now)
+  const clockToleranceMs = resolved.clockToleranceMs
 
   async function checkDpop(request: RequestLike, token: string, jkt: string): Promise<void> {
     const proof = singleProof(request)
@@ -32,8 +32,8 @@ export function createBindingCheck(resolved: ResolvedOptions, store: Store) {
       uri: requestUri(request, dpop!),
       accessToken: token,
       algorithms: dpop!.algorithms,
-      maxAge: dpop!.maxAge,
-      clockTolerance,
+      maxAgeMs: dpop!.maxAgeMs,
+      clockToleranceMs,
       nowMs: resolved.now(),
       nonce,
       remember: (key, ttlMs) => store.addIfAbsent(key, ttlMs),

@@ -45,6 +45,8 @@ export type RejectReason =
   | 'insufficient_role'
   | 'claims_check_failed'
   | 'keys_unavailable'
+  | 'issuer_unavailable'
+  | 'issuer_limit'
   | 'introspection_unavailable'
   | 'denylist_unavailable'
   | 'internal_error'

@@ -3,6 +3,11 @@ export type { Validator, Authenticator } from './validator.js'
 export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } from './options.js'
 export type { ClaimPath, IssuerInput, IssuerOptions, ProfileName, ProfileOptions } from './profiles/index.js'
 export { PROFILE_NAMES } from './profiles/index.js'
+export type {
+  IssuerConfig,
+  IssuerResolverFunction,
+  IssuerResolverOptions,
+} from './keys/issuer-resolver-options.js'
 export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { Jwk } from './jwk.js'
 export type { RequestLike, RequestAnswer } from './request.js'
@@ -59,7 +64,7 @@ export type {
   FeedPosition,
   StoreStatus,
 } from './store/store.js'
-export type { DenylistBehaviour } from './denylist/denylist-options.js'
+export type { DenylistBehaviour } from './options/denylist.js'
 export { combineListeners } from './integrations/combine.js'
 export { createPrometheusMetrics } from './integrations/prometheus.js'
 export type {

@@ -1,18 +1,23 @@
 import type { ResolvedOptions } from './options.js'
+import type { Strategies } from './strategies/index.js'
+import type { VerifyToken } from './strategies/strategy.js'
 import type { RouteOptions, Strategy } from './types.js'
 
-export interface ResolvedRoute {
+/** A route compiled once: its policy and its strategy's check, ready to run per request. */
+export interface CompiledRoute {
   name: string | undefined
   strategy: Strategy
   sensitive: boolean
   optional: boolean
-  /** Oldest cached introspection result this route accepts, in seconds; undefined: the validator's own bound. */
-  cacheMaxAge: number | undefined
-  introspectJwt: boolean
+  verify: VerifyToken
 }
 
-/** Checks a route's options once, when the middleware is built (never per request). */
-export function resolveRoute(route: RouteOptions | undefined, options: ResolvedOptions): ResolvedRoute {
+/** Checks a route's options and compiles its token check once, when the middleware is built (never per request). */
+export function compileRoute(
+  route: RouteOptions | undefined,
+  options: ResolvedOptions,
+  strategies: Strategies,
+): CompiledRoute {
   const given = route ?? {}
   if (given === null || typeof given !== 'object')
     throw new TypeError('requireToken: route options must be an object')
@@ -35,7 +40,7 @@ export function resolveRoute(route: RouteOptions | undefined, options: ResolvedO
   }
   const sensitive = given.sensitive ?? false
   const introspectJwt = given.introspectJwt ?? false
-  if (introspectJwt && (!sensitive || options.introspection === undefined || strategy === 'opaque')) {
+  if (introspectJwt && (!sensitive || strategies.opaque === undefined || strategy === 'opaque')) {
     throw new TypeError(
       'requireToken: `introspectJwt` applies to sensitive jwt or hybrid routes with `introspection` set',
     )
@@ -50,15 +55,32 @@ export function resolveRoute(route: RouteOptions | undefined, options: ResolvedO
   if (given.name !== undefined && typeof given.name !== 'string') {
     throw new TypeError('requireToken: `name` must be a string')
   }
+  // Sensitive routes never take a cached introspection result unless told how old one may be.
+  const cacheMaxAgeMs = cacheMaxAge !== undefined ? cacheMaxAge * 1000 : sensitive ? 0 : undefined
+  const opaque = strategies.opaque
+  const introspect =
+    introspectJwt && opaque !== undefined
+      ? (token: string) => opaque.verify(token, { maxAgeMs: cacheMaxAgeMs })
+      : undefined
+  const chosen = strategies.byName[strategy]
+  if (chosen === undefined) throw new TypeError(`requireToken: strategy "${strategy}" is not configured`)
   return {
     name: given.name,
     strategy,
     sensitive,
     optional: given.optional ?? false,
-    // Sensitive routes never take a cached introspection result unless told how old one may be.
-    cacheMaxAge: cacheMaxAge ?? (sensitive ? 0 : undefined),
-    introspectJwt,
+    verify: chosen.forRoute({ cacheMaxAgeMs, introspect }),
   }
+}
+
+/**
+ * The key under which a compiled route is reused: the option values, so `authenticate(req, {…})`
+ * with a literal compiles once per distinct policy, not per call.
+ */
+export function routeKey(route: RouteOptions | undefined): string {
+  if (route === undefined || route === null || typeof route !== 'object') return String(route)
+  const { name, strategy, sensitive, optional, cacheMaxAge, introspectJwt } = route
+  return JSON.stringify([name, strategy, sensitive, optional, cacheMaxAge, introspectJwt])
 }
 
 function defaultStrategy(options: ResolvedOptions): Strategy {

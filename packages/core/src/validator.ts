@@ -1,28 +1,18 @@
-import { InvalidRequestError, InvalidTokenError, MissingTokenError, type TokenError } from './errors.js'
+import { LRUCache } from 'lru-cache'
+import { MissingTokenError, type ChallengeContext, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
-import { checkTokenSyntax, extractToken, type ExtractOptions } from './extract.js'
+import { extractToken, type ExtractOptions } from './extract.js'
 import { createBindingCheck } from './binding.js'
-import type { ChallengeContext } from './errors.js'
 import { createDenylist, type Denylist } from './denylist/denylist.js'
-import {
-  entriesForSubject,
-  entriesForToken,
-  entryForId,
-  revocationRequest,
-  type RevokeSubjectOptions,
-  type RevokeTarget,
-} from './denylist/revocation.js'
+import type { RevokeSubjectOptions, RevokeTarget } from './denylist/revocation.js'
+import { createRevoker } from './denylist/revoke.js'
 import { MemoryStore } from './store/memory-store.js'
-import { createIntrospectionClient, createOpaqueStrategy } from './introspection/index.js'
-import { classifyToken } from './jwt/compact.js'
-import { tokenHash } from './cache/token-hash.js'
-import { createIssuerKeySets, createIssuerMetadata, type IssuerMetadata } from './keys/issuer-key-sets.js'
-import { resolveOptions, type ResolvedOptions, type ValidatorOptions } from './options.js'
+import { createIssuerMetadata } from './keys/issuer-key-sets.js'
+import { resolveOptions, type ValidatorOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { asTokenError, noteChallenge } from './respond.js'
-import { resolveRoute, type ResolvedRoute } from './route.js'
-import { createJwtStrategy } from './strategies/jwt.js'
-import type { Store } from './store/store.js'
+import { compileRoute, routeKey } from './route.js'
+import { createStrategies } from './strategies/index.js'
 import type { Claims } from './adapter-kit-types.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
 
@@ -71,14 +61,6 @@ export interface Validator<C extends TokenClaims = Claims> {
   close(): Promise<void>
 }
 
-/** The cheapest test for JWS compact shape, run before any hashing on hybrid routes. */
-function hasTwoDots(token: string): boolean {
-  const first = token.indexOf('.')
-  if (first === -1) return false
-  const second = token.indexOf('.', first + 1)
-  return second !== -1 && token.indexOf('.', second + 1) === -1
-}
-
 export function isValidator(value: unknown): value is Validator {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[VALIDATOR] === true
 }
@@ -118,95 +100,27 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
     params: { algs: resolved.dpop?.algorithms.join(' ') ?? '', ...resourceParams },
   }
   const metadata = createIssuerMetadata(resolved, emit)
-  const keySets = resolved.jwt === undefined ? undefined : createIssuerKeySets(resolved, emit, metadata)
-  const jwtStrategy =
-    resolved.jwt === undefined || keySets === undefined
-      ? undefined
-      : createJwtStrategy({
-          jwt: resolved.jwt,
-          issuers: resolved.issuers,
-          audiences: resolved.audiences,
-          scopeClaim: resolved.scopeClaim,
-          profiles: resolved.profiles,
-          keySetFor: keySets.keySetFor,
-          now: resolved.now,
-          emit,
-        })
-  keySets?.onChange(() => jwtStrategy?.clearCache())
   const store = resolved.store ?? new MemoryStore({ now: resolved.now })
+  const strategies = createStrategies(resolved, emit, metadata, resolved.store)
   const checkBinding = createBindingCheck(resolved, store)
-  // Only a store the user gives is shared with other instances; the default one would only copy the local cache.
-  const opaqueStrategy = createOpaque(resolved, emit, metadata, resolved.store)
   // The mirror starts with the first sensitive route, revocation or ready(): others never pay for it.
   let denylist: Denylist | undefined
   const useDenylist = (): Denylist =>
     (denylist ??= createDenylist({
       store,
-      ...resolved.denylist,
+      maxStaleness: resolved.denylist.maxStalenessMs,
+      heartbeatInterval: resolved.denylist.heartbeatIntervalMs,
+      pollInterval: resolved.denylist.pollIntervalMs,
+      fallbackToStore: resolved.denylist.fallbackToStore,
       now: resolved.now,
       emit,
-      onFingerprint: (fingerprint, shared) => opaqueStrategy?.evictFingerprint(fingerprint, { shared }),
+      onFingerprint: (fingerprint, shared) => strategies.opaque?.evictFingerprint(fingerprint, { shared }),
     }))
-  const revocationContext = () => ({
-    issuers: resolved.issuers,
-    nowSeconds: resolved.now() / 1000,
-    revocationTtl: resolved.denylist.revocationTtl,
-    maxRevocationLifetime: resolved.denylist.maxRevocationLifetime,
-  })
-
-  /**
-   * The claims of a token that verifies through the JWT strategy's own path (key set, algorithms,
-   * issuer allowlist, audience, `typ`), time claims aside; undefined for any token that does not.
-   * An outage (the key set cannot be loaded) rejects: a revocation is never silently weaker.
-   */
-  async function verifiedForRevocation(token: string): Promise<TokenClaims | undefined> {
-    if (jwtStrategy === undefined || token.length > resolved.maxTokenLength || !hasTwoDots(token))
-      return undefined
-    try {
-      checkTokenSyntax(token)
-      if (classifyToken(token) !== 'jws') return undefined
-      return (await jwtStrategy.verifyFresh(token, '', { checkTime: false })).context.claims
-    } catch (error) {
-      if (error instanceof InvalidTokenError || error instanceof InvalidRequestError) return undefined
-      throw error
-    }
-  }
-
-  async function verifyToken(
-    token: string,
-    route: ResolvedRoute,
-  ): Promise<{ context: AuthContext; cached: boolean }> {
-    // A token already verified as a JWT is answered from the cache before any decoding.
-    const mayBeJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && hasTwoDots(token))
-    const peeked = mayBeJwt ? jwtStrategy?.peek(token) : undefined
-    if (peeked?.hit !== undefined) return withIntrospection(token, peeked.hit, route)
-    checkTokenSyntax(token)
-    const shape = classifyToken(token)
-    if (shape === 'jwe') throw new InvalidTokenError({ reason: 'encrypted_token' })
-    const useJwt = route.strategy === 'jwt' || (route.strategy === 'hybrid' && shape === 'jws')
-    if (useJwt) {
-      if (shape !== 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
-      const cacheKey = peeked?.cacheKey ?? tokenHash(token)
-      return withIntrospection(token, await jwtStrategy!.verifyFresh(token, cacheKey), route)
-    }
-    // Opaque-only routes refuse JWTs outright rather than send them to the introspection endpoint.
-    if (shape === 'jws') throw new InvalidTokenError({ reason: 'wrong_strategy' })
-    return opaqueStrategy!.verifyDetailed(token, { maxAge: route.cacheMaxAge })
-  }
-
-  /** An authorization server that can introspect its JWTs gives a sensitive route live revocation. */
-  async function withIntrospection(
-    token: string,
-    verified: { context: AuthContext; cached: boolean },
-    route: ResolvedRoute,
-  ) {
-    if (route.introspectJwt) await opaqueStrategy!.verify(token, { maxAge: route.cacheMaxAge })
-    return verified
-  }
+  const revoker = createRevoker(resolved, strategies.jwt, useDenylist)
 
   function route(routeOptions?: RouteOptions): Authenticator<C> {
-    const compiled = resolveRoute(routeOptions, resolved)
-    if (compiled.sensitive) useDenylist()
+    const compiled = compileRoute(routeOptions, resolved, strategies)
+    const sensitive = compiled.sensitive ? useDenylist() : undefined
     return async (request) => {
       const started = performance.now()
       let challenge = resolved.dpop?.required ? dpopChallenge : bearerChallenge
@@ -217,12 +131,13 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
           throw new MissingTokenError()
         }
         if (extracted.scheme === 'dpop') challenge = dpopChallenge
-        const { context, cached } = await verifyToken(extracted.token, compiled)
-        // Both are synchronous in the common case (no binding; a fresh mirror): await only a promise.
+        const { context, cached } = await compiled.verify(extracted.token)
+        // The denylist before the binding: a revoked token costs neither a DPoP proof check nor a
+        // replay-store round trip. Both are synchronous in the common case: await only a promise.
+        const denied = sensitive?.check(context)
+        if (denied !== undefined) await denied
         const binding = checkBinding(request, extracted, context)
         if (binding !== undefined) await binding
-        const denied = compiled.sensitive ? useDenylist().check(context) : undefined
-        if (denied !== undefined) await denied
         // The adapter reads it from the request: guards after this answer under the same challenge.
         noteChallenge(request, challenge)
         emit({
@@ -252,79 +167,46 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
     }
   }
 
-  const defaultRoute = route()
-  const verifyDefault = route({ optional: false })
+  // `authenticate(req, options)` and `verify(token, options)` reuse one compiled route per distinct
+  // route policy (bounded: a policy past the bound is compiled for its call only).
+  const compiledRoutes = new LRUCache<string, Authenticator<C>>({ max: 256 })
+  const cachedRoute = (routeOptions: RouteOptions | undefined, verifying: boolean): Authenticator<C> => {
+    const key = `${verifying}:${routeKey(routeOptions)}`
+    let authenticator = compiledRoutes.get(key)
+    if (authenticator === undefined) {
+      authenticator = route(verifying ? { ...routeOptions, optional: false } : routeOptions)
+      compiledRoutes.set(key, authenticator)
+    }
+    return authenticator
+  }
 
   const validator: Validator<C> = {
     [VALIDATOR]: true,
     realm: resolved.realm,
     challenge: resolved.dpop?.required ? dpopChallenge : bearerChallenge,
     route,
-    authenticate: (request, routeOptions) =>
-      routeOptions === undefined ? defaultRoute(request) : route(routeOptions)(request),
+    authenticate: (request, routeOptions) => cachedRoute(routeOptions, false)(request),
     async verify(token, routeOptions) {
-      const authenticate =
-        routeOptions === undefined ? verifyDefault : route({ ...routeOptions, optional: false })
-      return (await authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }))!
+      const context = await cachedRoute(
+        routeOptions,
+        true,
+      )({
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      // A route with `optional: false` never answers undefined: no token is a MissingTokenError.
+      if (context === undefined) throw new MissingTokenError()
+      return context
     },
-    async revoke(target) {
-      const request = revocationRequest(target)
-      const entries =
-        'id' in request
-          ? [entryForId(request.id, revocationContext())]
-          : entriesForToken(request.token, await verifiedForRevocation(request.token), revocationContext())
-      await useDenylist().add(entries)
-    },
-    async revokeSubject(subject, options = {}) {
-      await useDenylist().add(entriesForSubject(subject, options, revocationContext()))
-    },
+    revoke: revoker.revoke,
+    revokeSubject: revoker.revokeSubject,
     async ready() {
-      await Promise.all([keySets?.ready(), useDenylist().ready()])
+      await Promise.all([strategies.keySets?.ready(), useDenylist().ready()])
     },
     async close() {
-      keySets?.close()
+      strategies.keySets?.close()
       await denylist?.close()
     },
   }
   return validator
-}
-
-function createOpaque(
-  resolved: ResolvedOptions,
-  emit: EventListener,
-  metadata: IssuerMetadata,
-  sharedStore: Store | undefined,
-) {
-  const introspection = resolved.introspection
-  if (introspection === undefined) return undefined
-  const issuer = resolved.issuers[0]!
-  const endpoint = introspection.endpoint ?? (() => metadata.introspectionEndpoint(issuer))
-  const client = createIntrospectionClient({
-    endpoint,
-    clientId: introspection.clientId,
-    clientSecret: introspection.clientSecret,
-    clientAuth: introspection.clientAuth,
-    timeout: introspection.timeout,
-    maxResponseBytes: introspection.maxResponseBytes,
-    dispatcher: resolved.dispatcher,
-    onEvent: emit,
-  })
-  return createOpaqueStrategy({
-    client,
-    // A discovered endpoint is unknown here; the issuer names it just as uniquely.
-    cacheKeyScope: `${introspection.endpoint ?? issuer}\n${introspection.clientId}`,
-    issuers: resolved.issuers,
-    audiences: resolved.audiences,
-    requireAudience: introspection.requireAudience,
-    // Scopes and roles of an answer are read as its issuer's profile says.
-    scopeClaim: (claims) => resolved.profiles.get(claims.iss as string) ?? resolved.profiles.get(issuer)!,
-    cacheMaxAge: introspection.cacheMaxAge,
-    inactiveCacheMaxAge: introspection.inactiveCacheMaxAge,
-    defaultCacheMaxAge: introspection.defaultCacheMaxAge,
-    cacheMax: introspection.cacheMax,
-    clockTolerance: resolved.jwt?.clockTolerance ?? 5,
-    now: resolved.now,
-    onEvent: emit,
-    sharedCache: sharedStore,
-  })
 }

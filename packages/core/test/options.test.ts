@@ -1,5 +1,4 @@
 import { resolveOptions, type ValidatorOptions } from '../src/options'
-import { resolveRoute } from '../src/route'
 
 const base: ValidatorOptions = {
   issuer: 'https://issuer.test/',
@@ -22,17 +21,18 @@ describe('resolveOptions', () => {
       allowQueryToken: false,
       maxTokenLength: 8192,
       scopeClaim: undefined,
+      clockToleranceMs: 5000,
       jwt: {
         algorithms: ['RS256'],
-        clockTolerance: 5,
+        clockToleranceMs: 5000,
         typ: 'at+jwt',
         requiredClaims: [],
-        maxTokenAge: undefined,
+        maxTokenAgeMs: undefined,
         keySet: {
-          cacheMaxAge: 600_000,
-          cooldown: 30_000,
-          staleIfError: 3_600_000,
-          timeout: 3000,
+          cacheMaxAgeMs: 600_000,
+          cooldownMs: 30_000,
+          staleIfErrorMs: 3_600_000,
+          timeoutMs: 3000,
           maxResponseBytes: 262_144,
         },
         cacheMax: 10_000,
@@ -40,17 +40,97 @@ describe('resolveOptions', () => {
       introspection: {
         endpoint: undefined,
         clientAuth: 'client_secret_basic',
-        timeout: 3000,
-        cacheMaxAge: 300,
-        inactiveCacheMaxAge: 10,
-        defaultCacheMaxAge: 30,
+        timeoutMs: 3000,
+        cacheMaxAgeMs: 300_000,
+        inactiveCacheMaxAgeMs: 10_000,
+        defaultCacheMaxAgeMs: 30_000,
         cacheMax: 10_000,
         maxResponseBytes: 65_536,
         requireAudience: false,
       },
+      denylist: {
+        maxStalenessMs: 5000,
+        fallbackToStore: false,
+        revocationTtlMs: 86_400_000,
+        maxRevocationLifetimeMs: 604_800_000,
+      },
     })
   })
 
+  it('resolves every duration given in seconds to milliseconds, once', () => {
+    const resolved = resolveOptions({
+      ...base,
+      jwt: {
+        algorithms: ['RS256'],
+        maxTokenAge: 60,
+        keySet: { cacheMaxAge: 1, cooldown: 2, staleIfError: 3 },
+      },
+      introspection: {
+        clientId: 'api',
+        clientSecret: 's',
+        cacheMaxAge: 4,
+        inactiveCacheMaxAge: 5,
+        defaultCacheMaxAge: 6,
+      },
+      dpop: { origin: 'https://api.test', maxAge: 7, nonce: { lifetime: 8 } },
+      denylist: { maxStaleness: 9, revocationTtl: 10, maxRevocationLifetime: 11 },
+    })
+    expect(resolved.jwt).toMatchObject({
+      maxTokenAgeMs: 60_000,
+      keySet: { cacheMaxAgeMs: 1000, cooldownMs: 2000, staleIfErrorMs: 3000 },
+    })
+    expect(resolved.introspection).toMatchObject({
+      cacheMaxAgeMs: 4000,
+      inactiveCacheMaxAgeMs: 5000,
+      defaultCacheMaxAgeMs: 6000,
+    })
+    expect(resolved.dpop).toMatchObject({ maxAgeMs: 7000, nonce: { lifetimeMs: 8000 } })
+    expect(resolved.denylist).toMatchObject({
+      maxStalenessMs: 9000,
+      revocationTtlMs: 10_000,
+      maxRevocationLifetimeMs: 11_000,
+    })
+  })
+})
+
+describe('clockTolerance: top-level, with jwt.clockTolerance as its deprecated alias', () => {
+  const opaqueOnly = { ...base, jwt: undefined, introspection: { clientId: 'api', clientSecret: 's' } }
+  it.each<[string, Partial<ValidatorOptions>, number]>([
+    ['the default', {}, 5000],
+    ['top-level', { clockTolerance: 30 }, 30_000],
+    ['the deprecated alias', { jwt: { algorithms: ['RS256'], clockTolerance: 20 } }, 20_000],
+    ['both, equal', { clockTolerance: 10, jwt: { algorithms: ['RS256'], clockTolerance: 10 } }, 10_000],
+    ['zero', { clockTolerance: 0 }, 0],
+  ])('%s: one tolerance for JWTs and introspection answers', (_name, extra, expected) => {
+    const resolved = resolveOptions({
+      ...base,
+      introspection: { clientId: 'api', clientSecret: 's' },
+      ...extra,
+    })
+    expect(resolved.clockToleranceMs).toBe(expected)
+    expect(resolved.jwt?.clockToleranceMs).toBe(expected)
+  })
+
+  it('an opaque-only validator can set it', () => {
+    expect(resolveOptions({ ...opaqueOnly, clockTolerance: 42 }).clockToleranceMs).toBe(42_000)
+  })
+
+  it.each<[string, Partial<ValidatorOptions>, RegExp]>([
+    [
+      'both, different',
+      { clockTolerance: 10, jwt: { algorithms: ['RS256'], clockTolerance: 11 } },
+      /disagree/,
+    ],
+    ['a negative top-level value', { clockTolerance: -1 }, /`clockTolerance`/],
+    ['a string', { clockTolerance: '5' as never }, /`clockTolerance`/],
+    ['a bad alias', { jwt: { algorithms: ['RS256'], clockTolerance: Number.NaN } }, /`jwt.clockTolerance`/],
+  ])('%s is a TypeError', (_name, extra, message) => {
+    expect(() => resolveOptions({ ...base, ...extra })).toThrow(TypeError)
+    expect(() => resolveOptions({ ...base, ...extra })).toThrow(message)
+  })
+})
+
+describe('resolveOptions: shapes', () => {
   it('takes lists, a realm, typ false and cache false', () => {
     const resolved = resolveOptions({
       ...base,
@@ -67,7 +147,12 @@ describe('resolveOptions', () => {
     })
     expect(resolved.issuers).toEqual(['https://a.test/', 'https://b.test/'])
     expect(resolved.realm).toBe('orders')
-    expect(resolved.jwt).toMatchObject({ typ: false, cacheMax: 0, requiredClaims: ['sub'], maxTokenAge: 60 })
+    expect(resolved.jwt).toMatchObject({
+      typ: false,
+      cacheMax: 0,
+      requiredClaims: ['sub'],
+      maxTokenAgeMs: 60_000,
+    })
   })
 
   it('accepts HS256 with a long enough secret', () => {
@@ -156,63 +241,5 @@ describe('resolveOptions', () => {
   ])('throws a TypeError naming the option for %s', (_, options, message) => {
     expect(() => resolveOptions(options as ValidatorOptions)).toThrow(TypeError)
     expect(() => resolveOptions(options as ValidatorOptions)).toThrow(message)
-  })
-})
-
-describe('resolveRoute', () => {
-  const both = resolveOptions({ ...base, introspection: { clientId: 'a', clientSecret: 's' } })
-  const jwtOnly = resolveOptions(base)
-  const opaqueOnly = resolveOptions({
-    ...base,
-    jwt: undefined,
-    introspection: { clientId: 'a', clientSecret: 's' },
-  })
-
-  it.each([
-    [both, 'hybrid'],
-    [jwtOnly, 'jwt'],
-    [opaqueOnly, 'opaque'],
-  ])('defaults the strategy from what is configured', (options, strategy) => {
-    expect(resolveRoute(undefined, options).strategy).toBe(strategy)
-  })
-
-  it('makes sensitive routes introspect fresh unless told otherwise', () => {
-    expect(resolveRoute({ sensitive: true }, both)).toEqual({
-      strategy: 'hybrid',
-      sensitive: true,
-      optional: false,
-      cacheMaxAge: 0,
-      introspectJwt: false,
-    })
-    expect(resolveRoute({ sensitive: true, cacheMaxAge: 5 }, both).cacheMaxAge).toBe(5)
-    expect(resolveRoute({}, both).cacheMaxAge).toBeUndefined()
-  })
-
-  it.each<[string, unknown, typeof both, RegExp]>([
-    ['an unknown strategy', { strategy: 'magic' }, both, /`strategy`/],
-    ['jwt without jwt options', { strategy: 'jwt' }, opaqueOnly, /needs the validator's `jwt`/],
-    [
-      'opaque without introspection',
-      { strategy: 'opaque' },
-      jwtOnly,
-      /needs the validator's `introspection`/,
-    ],
-    [
-      'hybrid without introspection',
-      { strategy: 'hybrid' },
-      jwtOnly,
-      /needs the validator's `introspection`/,
-    ],
-    ['a string sensitive', { sensitive: 'yes' }, both, /`sensitive`/],
-    ['a negative cacheMaxAge', { cacheMaxAge: -1 }, both, /`cacheMaxAge`/],
-    ['introspectJwt on a normal route', { introspectJwt: true }, both, /`introspectJwt`/],
-    [
-      'introspectJwt on an opaque route',
-      { strategy: 'opaque', sensitive: true, introspectJwt: true },
-      both,
-      /`introspectJwt`/,
-    ],
-  ])('throws a TypeError for %s', (_, route, options, message) => {
-    expect(() => resolveRoute(route as never, options)).toThrow(message)
   })
 })

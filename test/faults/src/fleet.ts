@@ -39,6 +39,7 @@ export async function mintToken(): Promise<string> {
     iss: ISSUER,
     aud: AUDIENCE,
     sub: 'alice',
+    client_id: 'faults-client',
     jti: `f-${process.pid}-${++serial}`,
     iat: now,
     exp: now + 600,

@@ -2,7 +2,7 @@ import { InvalidTokenError, UnavailableError } from '../errors.js'
 import type { EventListener } from '../events.js'
 import type { DenylistEntry, DenylistStore } from '../store/store.js'
 import type { AuthContext } from '../types.js'
-import { presentedFingerprint, tokenFingerprint } from './fingerprint.js'
+import { fingerprintOf, presentedFingerprint, tokenFingerprint } from './fingerprint.js'
 import { MirrorEntries } from './mirror-entries.js'
 import { createMirrorSync } from './mirror-sync.js'
 
@@ -69,7 +69,10 @@ export function createDenylist(options: DenylistOptions) {
         return 'subject'
     }
     if (mirror.fingerprints === 0) return undefined
-    if (mirror.live('fingerprint', tokenFingerprint(context.token), nowSeconds)) return 'fingerprint'
+    // A verified JWT is a JWS: its signing input is sliced off without parsing its header again.
+    const fingerprint =
+      context.strategy === 'jwt' ? fingerprintOf(context.token, true) : tokenFingerprint(context.token)
+    if (mirror.live('fingerprint', fingerprint, nowSeconds)) return 'fingerprint'
     // A JWT revoked before it could be verified (a key not yet published, say) was revoked as presented.
     if (
       context.strategy === 'jwt' &&

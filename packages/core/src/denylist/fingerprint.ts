@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto'
-import { classifyToken } from '../jwt/compact.js'
+import { classifyToken } from '../jws/decode.js'
 
 /**
  * A token's fingerprint: SHA-256 of what its issuer vouched for. For a JWS that is the signing
  * input (`header.payload`), not the signature: an ECDSA signature has a valid high-S twin, and a
- * revoked token must not come back under its twin. Base64url is canonical (jwt/compact.ts), so
+ * revoked token must not come back under its twin. Base64url is canonical (jws/decode.ts), so
  * the signing input has one spelling. An opaque token is fingerprinted whole.
  */
 export function tokenFingerprint(token: string): string {
-  const signed = classifyToken(token) === 'jws' ? token.slice(0, token.lastIndexOf('.')) : token
+  return fingerprintOf(token, classifyToken(token) === 'jws')
+}
+
+/** `tokenFingerprint` for a caller that already knows whether the token is a JWS (no header parse). */
+export function fingerprintOf(token: string, isJws: boolean): string {
+  const signed = isJws ? token.slice(0, token.lastIndexOf('.')) : token
   return createHash('sha256').update(signed).digest('base64url')
 }
 

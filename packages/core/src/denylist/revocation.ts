@@ -22,6 +22,7 @@ export interface RevokeSubjectOptions {
 }
 
 interface Context {
+  /** The listed issuers; empty when an issuer resolver decides trust per token (then `iss` is named). */
   issuers: readonly string[]
   nowSeconds: number
   /** How long an entry lives when the token's own expiry is unknown, in seconds. */
@@ -84,7 +85,8 @@ export function entriesForToken(
 /** A `jti` entry from a caller's word: the issuer must be trusted and the entry's life is capped. */
 export function entryForId(id: RevokeById, context: Context): DenylistEntry {
   const issuer = id.iss ?? soleIssuer(context.issuers, 'revoke')
-  if (!context.issuers.includes(issuer)) throw new TypeError('revoke: `iss` is not a trusted issuer')
+  if (context.issuers.length > 0 && !context.issuers.includes(issuer))
+    throw new TypeError('revoke: `iss` is not a trusted issuer')
   const expiresAt = Math.min(id.exp, context.nowSeconds + context.maxRevocationLifetime)
   return { kind: 'jti', key: `${issuer}\n${id.jti}`, expiresAt }
 }
@@ -103,7 +105,14 @@ export function entriesForSubject(
   if (typeof issuedBefore !== 'number' || !Number.isFinite(issuedBefore)) {
     throw new TypeError('revokeSubject: `issuedBefore` must be a Date or epoch seconds')
   }
-  if (options.issuer !== undefined && !context.issuers.includes(options.issuer)) {
+  // With an issuer resolver nothing is listed: the caller names the issuer (else nothing would be revoked).
+  if (context.issuers.length === 0 && options.issuer === undefined)
+    throw new TypeError('revokeSubject: name `issuer` when issuers are resolved per token')
+  if (
+    options.issuer !== undefined &&
+    context.issuers.length > 0 &&
+    !context.issuers.includes(options.issuer)
+  ) {
     throw new TypeError('revokeSubject: `issuer` is not a trusted issuer')
   }
   const issuers = options.issuer !== undefined ? [options.issuer] : context.issuers
@@ -116,6 +125,7 @@ export function entriesForSubject(
 }
 
 function soleIssuer(issuers: readonly string[], name: string): string {
+  if (issuers.length === 0) throw new TypeError(`${name}: name \`iss\` when issuers are resolved per token`)
   if (issuers.length !== 1) throw new TypeError(`${name}: name \`iss\` when several issuers are trusted`)
   return issuers[0]!
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose'
 import { InvalidDpopProofError, TokenError, UnavailableError, UseDpopNonceError } from '../errors.js'
-import { decodeJws } from '../jwt/compact.js'
-import { verifySignature } from '../jwt/signature.js'
+import { hasPrivateMembers, normalizeTyp } from '../jws/header.js'
+import { verifyJws, type JwsRules } from '../jws/verify.js'
 import type { NonceSource } from './nonce.js'
 import { normalizeUri } from './request-url.js'
 
@@ -14,9 +14,9 @@ export interface ProofCheck {
   uri: string
   accessToken: string
   algorithms: readonly string[]
-  /** Oldest accepted proof (`iat`), in seconds. */
-  maxAge: number
-  clockTolerance: number
+  /** Oldest accepted proof (`iat`). */
+  maxAgeMs: number
+  clockToleranceMs: number
   nowMs: number
   nonce: NonceSource | undefined
   /** Records a proof's `jti`; false when it was seen before (replay). Shared across a fleet by the store. */
@@ -25,39 +25,19 @@ export interface ProofCheck {
   respond?: (headers: Record<string, string>) => void
 }
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']
-
 /** Verifies a DPoP proof and returns the thumbprint (RFC 7638) of the key that signed it. */
 export async function verifyDpopProof(check: ProofCheck): Promise<string> {
-  const { header, payload, signingInput, signature } = decode(check.proof)
-  // §4.2: typ dpop+jwt, an asymmetric alg we accept, and the public key in `jwk`.
-  if (normalizeTyp(header.typ) !== 'dpop+jwt') throw invalid()
-  const alg = header.alg
-  if (typeof alg !== 'string' || !check.algorithms.includes(alg)) throw invalid()
-  const jwk = header.jwk
-  if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw invalid()
-  if (PRIVATE_MEMBERS.some((member) => member in jwk)) throw invalid()
-  if (header.crit !== undefined) throw invalid()
-
-  let key: Awaited<ReturnType<typeof importJWK>>
-  try {
-    key = await importJWK(jwk as JWK, alg)
-  } catch {
-    throw invalid()
-  }
-  try {
-    verifySignature(alg, key, signingInput, signature)
-  } catch {
-    throw invalid()
-  }
-
+  const { header, payload } = await verifyProofJws(check.proof, check.algorithms)
+  const jwk = header.jwk as JWK
   const nowSeconds = check.nowMs / 1000
+  const maxAge = check.maxAgeMs / 1000
+  const clockTolerance = check.clockToleranceMs / 1000
   const { jti, htm, htu, iat, ath } = payload
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw invalid()
   if (htm !== check.method) throw invalid()
   if (typeof htu !== 'string' || normalizeUri(htu) !== check.uri) throw invalid()
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid()
-  if (nowSeconds - iat > check.maxAge + check.clockTolerance || iat - nowSeconds > check.clockTolerance) {
+  if (nowSeconds - iat > maxAge + clockTolerance || iat - nowSeconds > clockTolerance) {
     throw invalid()
   }
   // §4.3 point 11: the proof is bound to this access token.
@@ -65,14 +45,11 @@ export async function verifyDpopProof(check: ProofCheck): Promise<string> {
   const nonceAge = check.nonce?.ageOf(payload.nonce)
   if (check.nonce !== undefined && nonceAge === undefined) throw new UseDpopNonceError(check.nonce.issue())
 
-  const thumbprint = await calculateJwkThumbprint(jwk as JWK, 'sha256')
+  const thumbprint = await calculateJwkThumbprint(jwk, 'sha256')
   let fresh: boolean
   try {
     // §11.1: a proof is single-use within its window; remembered a little longer than it can live.
-    fresh = await check.remember(
-      `dpop:${thumbprint}:${jti}`,
-      (check.maxAge + 2 * check.clockTolerance) * 1000,
-    )
+    fresh = await check.remember(`dpop:${thumbprint}:${jti}`, check.maxAgeMs + 2 * check.clockToleranceMs)
   } catch (error) {
     throw new UnavailableError({ reason: 'denylist_unavailable', retryAfter: 2, cause: error })
   }
@@ -83,19 +60,36 @@ export async function verifyDpopProof(check: ProofCheck): Promise<string> {
   return thumbprint
 }
 
-function decode(proof: string) {
+/** §4.2: the kernel's rules, `typ` dpop+jwt, and the key is the public JWK in the header. */
+function proofRules(algorithms: readonly string[]): JwsRules {
+  return {
+    algorithms,
+    typ: (header) => normalizeTyp(header.typ) === 'dpop+jwt',
+    async key(header, _payload, alg) {
+      const jwk = header.jwk
+      if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk) || hasPrivateMembers(jwk))
+        throw invalid()
+      try {
+        return await importJWK(jwk as JWK, alg)
+      } catch {
+        throw invalid()
+      }
+    },
+  }
+}
+
+const rulesByAlgorithms = new WeakMap<readonly string[], JwsRules>()
+
+/** Every refusal of the kernel is the one `invalid_dpop_proof`; a fault on our side passes through. */
+async function verifyProofJws(proof: string, algorithms: readonly string[]) {
+  let rules = rulesByAlgorithms.get(algorithms)
+  if (rules === undefined) rulesByAlgorithms.set(algorithms, (rules = proofRules(algorithms)))
   try {
-    return decodeJws(proof)
+    return await verifyJws(proof, rules)
   } catch (error) {
     if (error instanceof TokenError) throw invalid()
     throw error
   }
-}
-
-function normalizeTyp(typ: unknown): string | undefined {
-  if (typeof typ !== 'string') return undefined
-  const lower = typ.toLowerCase()
-  return lower.startsWith('application/') ? lower.slice(12) : lower
 }
 
 function invalid(): InvalidDpopProofError {

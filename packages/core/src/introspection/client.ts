@@ -4,6 +4,7 @@ import { TokenError, UnavailableError } from '../errors.js'
 import { safeListener, type EventListener } from '../events.js'
 import { HttpFailure, httpRequest, parseJsonObject } from '../http.js'
 
+/** Resolved options (options/introspection.ts checked them once): trusted as given. */
 export interface IntrospectionClientOptions {
   /** The introspection endpoint, or a function resolving it lazily (e.g. from the issuer's RFC 8414 metadata). */
   endpoint: string | (() => Promise<string>)
@@ -54,7 +55,6 @@ const RETRY_AFTER = 5
  * ```
  */
 export function createIntrospectionClient(options: IntrospectionClientOptions): IntrospectionClient {
-  checkOptions(options)
   const { clientId, clientSecret, clientAuth, timeout, maxResponseBytes, dispatcher } = options
   const emit = safeListener(options.onEvent)
   const resolveEndpoint =
@@ -164,30 +164,4 @@ export function formUrlEncode(value: string): string {
 function constant(value: string): () => Promise<string> {
   const promise = Promise.resolve(value)
   return () => promise
-}
-
-function checkOptions(options: IntrospectionClientOptions): void {
-  const name = 'createIntrospectionClient'
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${name}: options must be an object`)
-  const { endpoint, clientId, clientSecret, clientAuth, timeout, maxResponseBytes } = options
-  if (typeof endpoint === 'string') {
-    if (!URL.canParse(endpoint)) throw new TypeError(`${name}: \`endpoint\` must be a URL`)
-  } else if (typeof endpoint !== 'function') {
-    throw new TypeError(`${name}: \`endpoint\` must be a URL or a function resolving one`)
-  }
-  if (typeof clientId !== 'string' || clientId === '')
-    throw new TypeError(`${name}: \`clientId\` must be a non-empty string`)
-  if (typeof clientSecret !== 'string' || clientSecret === '') {
-    throw new TypeError(`${name}: \`clientSecret\` must be a non-empty string`)
-  }
-  if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post') {
-    throw new TypeError(`${name}: \`clientAuth\` must be client_secret_basic or client_secret_post`)
-  }
-  if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
-    throw new TypeError(`${name}: \`timeout\` must be a positive number of milliseconds`)
-  }
-  if (typeof maxResponseBytes !== 'number' || !(maxResponseBytes > 0) || !Number.isFinite(maxResponseBytes)) {
-    throw new TypeError(`${name}: \`maxResponseBytes\` must be a positive number of bytes`)
-  }
 }

@@ -1,5 +1,6 @@
-/** RFC 7662 token introspection: the HTTP client and the opaque-token strategy built on it. */
+/** RFC 7662 token introspection: the HTTP client, the response checks and the answer cache. */
 export { createIntrospectionClient, formUrlEncode } from './client.js'
 export type { IntrospectionClient, IntrospectionClientOptions } from './client.js'
-export { createOpaqueStrategy, checkIntrospectionResponse } from './opaque-strategy.js'
-export type { OpaqueStrategy, OpaqueStrategyOptions, OpaqueVerifyOptions } from './opaque-strategy.js'
+export { checkIntrospectionResponse } from './response.js'
+export { createOpaqueStrategy } from '../strategies/opaque.js'
+export type { OpaqueStrategy, OpaqueStrategyOptions, OpaqueVerifyOptions } from '../strategies/opaque.js'

@@ -5,6 +5,8 @@ import { createMetadataCache, type MetadataCache } from './discovery.js'
 import type { KeySet } from './key-set.js'
 import { createLocalKeySet } from './local-key-set.js'
 import { createRemoteKeySet } from './remote-key-set.js'
+import { createBoundedKeySets } from './bounded-key-sets.js'
+import { createIssuerResolution, type TrustedIssuer } from './issuer-resolver.js'
 
 /**
  * Issuer metadata, fetched lazily and once per trusted issuer (RFC 8414 / OIDC discovery). Only
@@ -12,7 +14,7 @@ import { createRemoteKeySet } from './remote-key-set.js'
  */
 export function createIssuerMetadata(resolved: ResolvedOptions, emit: EventListener) {
   const caches = new Map<string, MetadataCache>()
-  const timeout = resolved.jwt?.keySet.timeout ?? resolved.introspection?.timeout ?? 3000
+  const timeout = resolved.jwt?.keySet.timeoutMs ?? resolved.introspection?.timeoutMs ?? 3000
 
   function metadataFor(issuer: string): MetadataCache {
     let cache = caches.get(issuer)
@@ -20,7 +22,7 @@ export function createIssuerMetadata(resolved: ResolvedOptions, emit: EventListe
       cache = createMetadataCache(issuer, {
         timeout,
         maxResponseBytes: 65_536,
-        cooldown: resolved.jwt?.keySet.cooldown ?? 30_000,
+        cooldown: resolved.jwt?.keySet.cooldownMs ?? 30_000,
         dispatcher: resolved.dispatcher,
         onEvent: emit,
         now: resolved.now,
@@ -49,7 +51,8 @@ export type IssuerMetadata = ReturnType<typeof createIssuerMetadata>
 
 /**
  * The key set behind each trusted issuer: a local set or secret shared by all, one remote set for
- * an explicit `jwksUri`, or one remote set per issuer found through its metadata.
+ * an explicit `jwksUri`, or one remote set per issuer found through its metadata. With an issuer
+ * resolver, each approved issuer's key set lives in a bounded cache (keys/bounded-key-sets.ts).
  */
 export function createIssuerKeySets(
   resolved: ResolvedOptions,
@@ -59,21 +62,26 @@ export function createIssuerKeySets(
   const jwt = resolved.jwt!
   const listeners: Array<() => void> = []
   const perIssuer = new Map<string, KeySet>()
+  const changed = () => listeners.forEach((listener) => listener())
 
   const remote = (jwksUri: string | (() => Promise<string>)) =>
     createRemoteKeySet({
       jwksUri,
       algorithms: jwt.algorithms,
-      cacheMaxAge: jwt.keySet.cacheMaxAge,
-      cooldown: jwt.keySet.cooldown,
-      staleIfError: jwt.keySet.staleIfError,
-      timeout: jwt.keySet.timeout,
+      cacheMaxAge: jwt.keySet.cacheMaxAgeMs,
+      cooldown: jwt.keySet.cooldownMs,
+      staleIfError: jwt.keySet.staleIfErrorMs,
+      timeout: jwt.keySet.timeoutMs,
       maxResponseBytes: jwt.keySet.maxResponseBytes,
       dispatcher: resolved.dispatcher,
       now: resolved.now,
       onEvent: emit,
     })
 
+  const resolver = resolved.issuerResolver
+  if (resolver !== undefined && jwt.secret !== undefined) {
+    throw new TypeError('createValidator: `jwt.secret` cannot be used with an issuer resolver')
+  }
   const shared: KeySet | undefined =
     jwt.secret !== undefined
       ? secretKeySet(jwt.secret)
@@ -82,31 +90,98 @@ export function createIssuerKeySets(
         : jwt.jwksUri !== undefined
           ? remote(jwt.jwksUri)
           : undefined
-  shared?.onChange(() => listeners.forEach((listener) => listener()))
+  shared?.onChange(changed)
 
   function keySetFor(issuer: string): KeySet {
     if (shared !== undefined) return shared
     let keySet = perIssuer.get(issuer)
     if (keySet === undefined) {
       keySet = remote(metadata.metadataFor(issuer).jwksUri)
-      keySet.onChange(() => listeners.forEach((listener) => listener()))
+      keySet.onChange(changed)
       perIssuer.set(issuer, keySet)
     }
     return keySet
   }
 
+  const bounded =
+    resolver &&
+    createBoundedKeySets({
+      max: resolver.maxIssuers,
+      idleTtl: resolver.cacheTtl,
+      cooldown: jwt.keySet.cooldownMs,
+      now: resolved.now,
+    })
+  const dynamic =
+    resolver &&
+    createIssuerResolution({
+      spec: resolver,
+      algorithms: jwt.algorithms,
+      checkIssuer: resolver.checkIssuer,
+      checkEndpoint: resolver.checkEndpoint,
+      profileFor: resolver.profileFor,
+      now: resolved.now,
+      // A validator-wide jwt.jwks or jwt.jwksUri serves every approved issuer that names no key source.
+      remoteKeySet: (issuer, jwksUri) =>
+        (jwksUri === undefined ? shared : undefined) ??
+        bounded!.acquire(jwksUri === undefined ? `issuer ${issuer}` : `jwks_uri ${jwksUri}`, () => {
+          const keySet = remote(jwksUri ?? discoveredJwksUri(issuer))
+          keySet.onChange(changed)
+          return keySet
+        }),
+    })
+
+  /** The discovered `jwks_uri` of an approved issuer, held to the same https rule as a configured one. */
+  function discoveredJwksUri(issuer: string): () => Promise<string> {
+    // Its own metadata cache, freed with its key set: the shared map is only for static issuers.
+    const cache = createMetadataCache(issuer, {
+      timeout: jwt.keySet.timeoutMs,
+      maxResponseBytes: 65_536,
+      cooldown: jwt.keySet.cooldownMs,
+      dispatcher: resolved.dispatcher,
+      onEvent: emit,
+      now: resolved.now,
+    })
+    return async () => {
+      const uri = await cache.jwksUri()
+      try {
+        return resolver!.checkEndpoint(uri, 'jwks_uri')
+      } catch {
+        throw new Error(`issuer ${issuer}: jwks_uri is not an https URL`)
+      }
+    }
+  }
+
   return {
     keySetFor,
+    /**
+     * The seam the JWT strategy calls with a token's unverified `iss` (after its shape and
+     * algorithm passed): the issuer's profile, algorithms and key set, or `undefined` when the
+     * issuer is not trusted. Rejects only with a 503 `UnavailableError`.
+     */
+    resolve(issuer: string): TrustedIssuer | undefined | Promise<TrustedIssuer | undefined> {
+      if (dynamic !== undefined) return dynamic.resolve(issuer)
+      const profile = resolved.profiles.get(issuer)
+      return profile === undefined
+        ? undefined
+        : { profile, algorithms: jwt.algorithms, keySet: keySetFor(issuer) }
+    },
     onChange(listener: () => void): void {
       listeners.push(listener)
     },
     async ready(): Promise<void> {
+      // A template's listed tenants are known in advance: load their keys like listed issuers'.
+      if (dynamic !== undefined) {
+        const listed = resolver!.listed ?? []
+        await Promise.all(listed.map(async (issuer) => (await dynamic.resolve(issuer))?.keySet.ready()))
+        return
+      }
       if (shared !== undefined) return shared.ready()
       await Promise.all(resolved.issuers.map((issuer) => keySetFor(issuer).ready()))
     },
     close(): void {
       shared?.close()
       for (const keySet of perIssuer.values()) keySet.close()
+      bounded?.close()
     },
   }
 }

@@ -8,6 +8,7 @@ import {
 } from 'jose'
 import { InvalidTokenError } from '../errors.js'
 import type { KeySet, VerificationKey } from './key-set.js'
+import { hasPrivateMembers } from '../jws/header.js'
 
 /**
  * A key set given in configuration (`jwt.jwks`), checked once at construction. Key selection by
@@ -20,10 +21,6 @@ export interface LocalKeySetOptions {
   algorithms: readonly string[]
 }
 
-// Members that exist only in private (or secret) JWKs: RFC 7518 §6.2.2 (EC `d`), §6.3.2 (RSA `d`, `p`,
-// `q`, `dp`, `dq`, `qi`, `oth`), RFC 8037 §2 (OKP `d`), §6.4.1 (oct `k`), and AKP `priv`.
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'] as const
-
 /**
  * Why this JWK can never be a verification key in a set we accept, or `undefined` when it can.
  * Shared with the remote key set, which skips such keys instead of refusing the whole set.
@@ -34,7 +31,7 @@ export function jwkProblem(jwk: unknown): string | undefined {
   if (typeof member.kty !== 'string') return 'has no "kty" string'
   // A shared secret in a key set would admit HS* tokens forged by anyone who can read the set.
   if (member.kty === 'oct') return 'is a symmetric key (kty "oct"); only public keys belong in a key set'
-  if (PRIVATE_MEMBERS.some((name) => name in member)) {
+  if (hasPrivateMembers(member)) {
     return 'contains private key material; only public keys belong in a key set'
   }
   if (member.kid !== undefined && typeof member.kid !== 'string') return 'has a non-string "kid"'

@@ -1,6 +1,6 @@
 import { InvalidTokenError } from '../errors.js'
 import type { TokenClaims } from '../types.js'
-import { normalizeTyp } from './resolve.js'
+import { normalizeTyp } from '../jws/header.js'
 import type { ResolvedProfile } from './types.js'
 
 /**

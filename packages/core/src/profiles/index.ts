@@ -1,5 +1,6 @@
 export { PROFILES, PROFILE_NAMES } from './builtin.js'
-export { resolveIssuers, normalizeTyp } from './resolve.js'
-export type { IssuerInput, IssuerOptions, ResolvedIssuers } from './resolve.js'
+export { resolveIssuers } from './resolve.js'
+export { normalizeTyp } from '../jws/header.js'
+export type { IssuerInput, IssuerOptions, IssuerResolverInput, ResolvedIssuers } from './resolve.js'
 export { checkProfileClaims, readClientId, readRoles, readScopes } from './claims.js'
 export type { ClaimPath, ProfileName, ProfileOptions, ResolvedProfile } from './types.js'

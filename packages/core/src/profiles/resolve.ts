@@ -1,6 +1,14 @@
 import { PROFILE_NAMES, PROFILES } from './builtin.js'
 import { claimValues, pathList, stringList, typList } from './option-values.js'
 import type { ClaimPath, ProfileDefinition, ProfileName, ProfileOptions, ResolvedProfile } from './types.js'
+import { normalizeTyp } from '../jws/header.js'
+import {
+  isResolverInput,
+  resolveIssuerResolver,
+  type IssuerResolverFunction,
+  type IssuerResolverOptions,
+  type ResolvedIssuerResolver,
+} from '../keys/issuer-resolver-options.js'
 
 /** One trusted issuer with its own dialect and, optionally, its own audience. */
 export interface IssuerOptions {
@@ -14,10 +22,17 @@ export interface IssuerOptions {
 
 export type IssuerInput = string | IssuerOptions
 
+/** `issuer` as a resolver: trust decided per token (keys/issuer-resolver-options.ts). */
+export type IssuerResolverInput = IssuerResolverFunction | IssuerResolverOptions
+
 export interface ProfileInputs {
   issuer: unknown
   /** The validator's URL check (name is the option path, e.g. `issuer[1]`). */
   checkUrl: (url: string, name: string) => string
+  /** The validator's key set URL check (https, or http on loopback). */
+  checkEndpoint?: (url: string, name: string) => string
+  /** Whether `introspection` is configured (an issuer resolver does not combine with it yet). */
+  introspects?: boolean
   audiences: readonly string[]
   profile: unknown
   /** `jwt.typ` as given: when present it overrides every profile's `typ` (the older option). */
@@ -33,6 +48,16 @@ export interface ResolvedIssuers {
   urls: string[]
   /** The profile of each issuer, by URL. */
   profiles: ReadonlyMap<string, ResolvedProfile>
+  /** With an issuer resolver (then `urls` is empty): the resolver and the checks its results pass. */
+  resolver: DynamicIssuers | undefined
+}
+
+/** An issuer resolver with what it needs to turn a decision into a complete, checked profile. */
+export interface DynamicIssuers extends ResolvedIssuerResolver {
+  /** The profile of a trusted issuer from its config; a `TypeError` naming `name` for a bad one. */
+  profileFor(url: string, profile: unknown, audience: unknown, name: string): ResolvedProfile
+  checkIssuer(url: string, name: string): string
+  checkEndpoint(url: string, name: string): string
 }
 
 const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
@@ -46,6 +71,8 @@ const APP_ID_URI = new RegExp(`^api://(${GUID})$`, 'i')
  * validator-wide `profile`, and gives every issuer its complete profile. Checked once, here.
  */
 export function resolveIssuers(inputs: ProfileInputs): ResolvedIssuers {
+  if (isResolverInput(inputs.issuer))
+    return { urls: [], profiles: new Map(), resolver: dynamicIssuers(inputs) }
   const entries = issuerEntries(inputs.issuer, inputs.checkUrl)
   const fallback = profileDefinition(inputs.profile, 'profile')
   const profiles = new Map<string, ResolvedProfile>()
@@ -67,7 +94,30 @@ export function resolveIssuers(inputs: ProfileInputs): ResolvedIssuers {
         'remove `introspection` or give `introspection.endpoint`',
     )
   }
-  return { urls: entries.map((entry) => entry.url), profiles }
+  return { urls: entries.map((entry) => entry.url), profiles, resolver: undefined }
+}
+
+function dynamicIssuers(inputs: ProfileInputs): DynamicIssuers {
+  if (inputs.introspects) {
+    throw new TypeError(
+      'createValidator: an issuer resolver works with `jwt` only; list the issuers to use `introspection`',
+    )
+  }
+  const spec = resolveIssuerResolver(inputs.issuer, inputs.checkUrl)
+  const fallback = profileDefinition(inputs.profile, 'profile')
+  if (spec.defaults.profile !== undefined) profileDefinition(spec.defaults.profile, 'issuer.profile')
+  if (spec.defaults.audience !== undefined) stringList(spec.defaults.audience, 'issuer.audience')
+  return {
+    ...spec,
+    checkIssuer: inputs.checkUrl,
+    checkEndpoint: inputs.checkEndpoint ?? inputs.checkUrl,
+    profileFor(url, profile, audience, name) {
+      const definition = profile === undefined ? fallback : profileDefinition(profile, `${name}.profile`)
+      const audiences =
+        audience === undefined ? [...inputs.audiences] : stringList(audience, `${name}.audience`)
+      return complete(definition, url, audiences, inputs, name)
+    },
+  }
 }
 
 interface NamedDefinition extends ProfileDefinition {
@@ -211,10 +261,3 @@ function checkIssuerShape(
 }
 
 const toPath = (path: ClaimPath): readonly string[] => (typeof path === 'string' ? [path] : [...path])
-
-/** `typ` compares case-insensitively, with an optional `application/` prefix (RFC 7515 §4.1.9). */
-export function normalizeTyp(typ: unknown): string | null {
-  if (typeof typ !== 'string') return null
-  const lower = typ.toLowerCase()
-  return lower.startsWith('application/') ? lower.slice(12) : lower
-}

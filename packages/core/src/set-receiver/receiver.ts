@@ -5,10 +5,11 @@ import type { RevokeSubjectOptions, RevokeTarget } from '../denylist/revocation.
 import type { KeySet } from '../keys/key-set.js'
 import { createLocalKeySet } from '../keys/local-key-set.js'
 import { createRemoteKeySet } from '../keys/remote-key-set.js'
-import { decodeUtf8 } from '../jwt/compact.js'
+import { decodeUtf8 } from '../jws/decode.js'
 import { SetError, type SetErrorCode } from './errors.js'
 import { revocationActions, type RevocationAction } from './subjects.js'
 import { verifySet } from './verify.js'
+import { resolveSetReceiverOptions } from '../options/set-receiver.js'
 
 export interface SetReceiverOptions {
   /** Where revocations go: a validator (its store shares them with every instance). */
@@ -68,36 +69,19 @@ export interface SetReceiver {
  * the validator's store, so sensitive routes refuse the subject's older tokens at once.
  */
 export function createSetReceiver(options: SetReceiverOptions): SetReceiver {
-  const { transmitter } = options
-  if (
-    transmitter === null ||
-    typeof transmitter !== 'object' ||
-    typeof transmitter.issuer !== 'string' ||
-    transmitter.issuer === ''
-  ) {
-    throw new TypeError('createSetReceiver: `transmitter.issuer` is required')
-  }
-  if ((transmitter.jwksUri === undefined) === (transmitter.jwks === undefined)) {
-    throw new TypeError('createSetReceiver: give exactly one of `transmitter.jwksUri` and `transmitter.jwks`')
-  }
-  const audiences = new Set(
-    typeof options.audience === 'string' ? [options.audience] : (options.audience ?? []),
-  )
-  if (audiences.size === 0 || ![...audiences].every((a) => typeof a === 'string' && a !== '')) {
-    throw new TypeError('createSetReceiver: `audience` must be a non-empty string or list of strings')
-  }
-  const algorithms = transmitter.algorithms ?? ['RS256', 'ES256']
-  const now = options.now ?? Date.now
-  const revocationTtl = positive('revocationTtl', options.revocationTtl, 86_400)
-  const maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes, 65_536)
-  const clockTolerance = positive('clockTolerance', options.clockTolerance, 60)
-  const seen = new LRUCache<string, true>({
-    max: positive('replayCacheSize', options.replayCacheSize, 10_000),
-  })
+  const resolved = resolveSetReceiverOptions(options)
+  const { algorithms, now, maxBodyBytes } = resolved
+  const revocationTtl = resolved.revocationTtlMs / 1000
+  const seen = new LRUCache<string, true>({ max: resolved.replayCacheSize })
   const keySet: KeySet =
-    transmitter.jwks !== undefined
-      ? createLocalKeySet(transmitter.jwks, { algorithms })
-      : createRemoteKeySet({ jwksUri: transmitter.jwksUri!, algorithms, dispatcher: options.dispatcher, now })
+    'jwks' in resolved.keys
+      ? createLocalKeySet(resolved.keys.jwks, { algorithms })
+      : createRemoteKeySet({
+          jwksUri: resolved.keys.jwksUri,
+          algorithms,
+          dispatcher: options.dispatcher,
+          now,
+        })
 
   async function apply(action: RevocationAction): Promise<void> {
     try {
@@ -137,12 +121,12 @@ export function createSetReceiver(options: SetReceiverOptions): SetReceiver {
     try {
       if (text === undefined) throw new SetError('invalid_request')
       const claims = await verifySet(token, {
-        issuer: transmitter.issuer,
-        audiences,
+        issuer: resolved.issuer,
+        audiences: resolved.audiences,
         algorithms,
         keySet,
         nowSeconds: now() / 1000,
-        clockTolerance,
+        clockTolerance: resolved.clockToleranceMs / 1000,
       })
       const id = `${claims.iss}\n${claims.jti}`
       if (seen.has(id)) return accepted() // a replay (or a retry after a lost answer): already applied
@@ -172,12 +156,4 @@ const accepted = (): SetResponse => ({ status: 202, headers: {} })
 function mediaType(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header
   return value?.split(';')[0]?.trim().toLowerCase()
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`createSetReceiver: \`${name}\` must be a positive number`)
-  }
-  return value
 }

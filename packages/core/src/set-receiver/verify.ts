@@ -1,8 +1,8 @@
 import type { JWSHeaderParameters } from 'jose'
 import { InvalidTokenError, UnavailableError } from '../errors.js'
-import { decodeJws } from '../jwt/compact.js'
-import { verifySignature } from '../jwt/signature.js'
-import type { KeySet, VerificationKey } from '../keys/key-set.js'
+import { normalizeTyp } from '../jws/header.js'
+import { verifyJws } from '../jws/verify.js'
+import type { KeySet } from '../keys/key-set.js'
 import { SetError, SetUnavailableError } from './errors.js'
 
 /** The claims of a verified SET (RFC 8417 §2.2) this receiver relies on. */
@@ -37,32 +37,24 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * `exp` and `sub` are not required (§2.2). Throws `SetError` (400) or `SetUnavailableError` (503).
  */
 export async function verifySet(token: string, context: VerifySetContext): Promise<SetClaims> {
-  let decoded: ReturnType<typeof decodeJws>
+  let payload: Record<string, unknown>
   try {
-    decoded = decodeJws(token)
+    ;({ payload } = await verifyJws(token, {
+      algorithms: context.algorithms,
+      typ: (header) => normalizeTyp(header.typ) === 'secevent+jwt',
+      async key(header, unverified) {
+        // The unverified `iss` only has to equal the one transmitter: no key is ever fetched for another.
+        if (unverified.iss !== context.issuer) throw new SetError('invalid_issuer')
+        try {
+          return await context.keySet.getKey(header as JWSHeaderParameters)
+        } catch (error) {
+          if (error instanceof UnavailableError) throw new SetUnavailableError(error)
+          throw new SetError('invalid_key', error)
+        }
+      },
+    }))
   } catch (error) {
-    throw new SetError('invalid_request', error)
-  }
-  const { header, payload, signingInput, signature } = decoded
-  if (normalizeTyp(header.typ) !== 'secevent+jwt' || header.crit !== undefined)
-    throw new SetError('invalid_request')
-  const alg = header.alg
-  if (typeof alg !== 'string' || !context.algorithms.includes(alg)) throw new SetError('invalid_key')
-  // The unverified `iss` only has to equal the one transmitter: no key is ever fetched for another.
-  if (payload.iss !== context.issuer) throw new SetError('invalid_issuer')
-
-  let key: VerificationKey
-  try {
-    key = await context.keySet.getKey(header as JWSHeaderParameters)
-  } catch (error) {
-    if (error instanceof UnavailableError) throw new SetUnavailableError(error)
-    throw new SetError('invalid_key', error)
-  }
-  try {
-    verifySignature(alg, key, signingInput, signature)
-  } catch (error) {
-    const reason = error instanceof InvalidTokenError ? error.reason : undefined
-    throw new SetError(reason === 'bad_signature' ? 'authentication_failed' : 'invalid_key', error)
+    throw toSetError(error)
   }
 
   const aud = payload.aud
@@ -81,9 +73,10 @@ export async function verifySet(token: string, context: VerifySetContext): Promi
   return payload as SetClaims
 }
 
-/** `secevent+jwt`, case-insensitive, with or without `application/` (RFC 8417 §2.3, RFC 7515 §4.1.9). */
-function normalizeTyp(typ: unknown): string | undefined {
-  if (typeof typ !== 'string') return undefined
-  const lower = typ.toLowerCase()
-  return lower.startsWith('application/') ? lower.slice(12) : lower
+/** The kernel's refusals as RFC 8935 §2.4 codes; the key step's own errors pass through. */
+function toSetError(error: unknown): unknown {
+  if (!(error instanceof InvalidTokenError)) return error
+  if (error.reason === 'algorithm_not_allowed') return new SetError('invalid_key', error)
+  if (error.reason === 'bad_signature') return new SetError('authentication_failed', error)
+  return new SetError('invalid_request', error)
 }

@@ -6,43 +6,47 @@ import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { checkProfileClaims } from '../profiles/claims.js'
-import { normalizeTyp } from '../profiles/resolve.js'
-import type { ResolvedProfile } from '../profiles/types.js'
-import { decodeJws } from '../jwt/compact.js'
-import { verifySignature } from '../jwt/signature.js'
-import type { KeySet, VerificationKey } from '../keys/key-set.js'
+import type { CompactJws, InspectedToken } from '../jws/decode.js'
+import { normalizeTyp } from '../jws/header.js'
+import { verifyJws, type SignatureBackend } from '../jws/verify.js'
+import type { TrustedIssuer } from '../keys/issuer-resolver.js'
+import type { VerificationKey } from '../keys/key-set.js'
 import type { ResolvedJwtOptions } from '../options.js'
-import type { AuthContext, TokenClaims } from '../types.js'
+import type { TokenClaims } from '../types.js'
+import { inspect, withIntrospection, type TokenStrategy, type Verified } from './strategy.js'
 
 export interface JwtStrategyDeps {
   jwt: ResolvedJwtOptions
   issuers: readonly string[]
   audiences: readonly string[]
   scopeClaim: string | undefined
-  /** Each trusted issuer's profile (RFC 9068 unless configured): `typ`, audience rule, required claims. */
-  profiles: ReadonlyMap<string, ResolvedProfile>
-  /** The key set of a configured issuer. Only ever called with an allowlisted `iss`. */
-  keySetFor(issuer: string): KeySet
+  /**
+   * The trusted issuer of a token's `iss` (profile, algorithms, key set), or `undefined` when it is
+   * not trusted; rejects only with a 503. Called only once the token's shape and `alg` passed.
+   */
+  resolveIssuer(issuer: string): TrustedIssuer | undefined | Promise<TrustedIssuer | undefined>
   now: () => number
   emit: EventListener
+  /** The kernel's signature step; node:crypto unless a benchmark swaps it. */
+  signatureBackend?: SignatureBackend
 }
 
-export interface VerifiedJwt {
-  context: AuthContext
-  cached: boolean
-}
+export type VerifiedJwt = Verified
 
 /**
- * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules. jose finds and imports the
- * keys; signatures are checked on Node KeyObjects against pinned algorithms (jwt/signature.ts);
- * the issuer is chosen only from the allowlist; verified tokens are cached.
+ * Local JWT validation: RFC 9068 access tokens under RFC 8725 rules, through the JWS kernel
+ * (jws/verify.ts). jose finds and imports the keys; the issuer is chosen only from the allowlist;
+ * verified tokens are cached.
  */
 export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
   const remoteKeys = jwt.secret === undefined && jwt.jwks === undefined
-  const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAge : Infinity)
-  const { profiles } = deps
-  const timeRules = { clockTolerance: jwt.clockTolerance, maxTokenAge: jwt.maxTokenAge }
+  const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAgeMs : Infinity)
+  // Claims are in seconds (RFC 7519 §2 NumericDate): the rules are too.
+  const timeRules = {
+    clockTolerance: jwt.clockToleranceMs / 1000,
+    maxTokenAge: jwt.maxTokenAgeMs === undefined ? undefined : jwt.maxTokenAgeMs / 1000,
+  }
   const requiredClaims = ['exp', ...jwt.requiredClaims]
 
   /**
@@ -68,47 +72,58 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   }
 
   /**
-   * Full verification of a token the cache did not hold. `checkTime: false` (revocation: an
+   * The kernel's key step for an access token: RFC 8725 §3.8, the unverified `iss` only selects
+   * among trusted issuers (an unknown one is refused before any key is fetched, so a token cannot
+   * make us call an address it names); then that issuer's algorithms and, RFC 9068 §4, its `typ`
+   * (checked again with the claims; here it spares a signature check); then its key set.
+   */
+  async function trustAndKey(
+    header: Readonly<Record<string, unknown>>,
+    payload: Readonly<Record<string, unknown>>,
+    alg: string,
+  ): Promise<{ trusted: TrustedIssuer; key: VerificationKey }> {
+    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
+    const trusted = issuer === undefined ? undefined : await deps.resolveIssuer(issuer)
+    if (trusted === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    if (!trusted.algorithms.includes(alg)) throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
+    const { profile } = trusted
+    if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {
+      throw new InvalidTokenError({ reason: 'wrong_type' })
+    }
+    try {
+      return { trusted, key: await trusted.keySet.getKey(header as JWSHeaderParameters) }
+    } catch (error) {
+      throw toTokenError(error)
+    }
+  }
+
+  /**
+   * Full verification of a token the cache did not hold; `jws` is its split form when the caller
+   * already inspected it (the header is then not parsed again). `checkTime: false` (revocation: an
    * expired token may be revoked) skips the time claims and leaves the cache alone.
    */
   async function verifyFresh(
     token: string,
     cacheKey: string,
-    { checkTime = true }: { checkTime?: boolean } = {},
+    { checkTime = true, jws }: { checkTime?: boolean; jws?: CompactJws } = {},
   ): Promise<VerifiedJwt> {
     const nowMs = deps.now()
-    const nowSeconds = nowMs / 1000
-
-    const { header, payload, signingInput, signature } = decodeJws(token)
-    const alg = header.alg
-    if (typeof alg !== 'string' || !jwt.algorithms.includes(alg)) {
-      throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
-    }
-    // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused; and `b64` at all
-    // (RFC 7797 §6: JWTs never use an unencoded payload).
-    if (header.crit !== undefined || header.b64 !== undefined)
-      throw new InvalidTokenError({ reason: 'malformed_token' })
-    // RFC 8725 §3.8: the unverified `iss` only selects among trusted issuers; an unknown one is
-    // refused before any key is fetched, so a token cannot make us call an address it names.
-    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
-    const profile = issuer === undefined ? undefined : profiles.get(issuer)
-    if (issuer === undefined || profile === undefined)
-      throw new InvalidTokenError({ reason: 'unknown_issuer' })
-    // RFC 9068 §4: `typ` keeps ID tokens and other JWTs from passing as access tokens (checked
-    // again with the claims below; here it spares a signature check).
-    if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {
-      throw new InvalidTokenError({ reason: 'wrong_type' })
-    }
-
-    // The key only ever comes from our set: `jwk`, `jku`, `x5u` and `x5c` headers are ignored.
-    let key: VerificationKey
-    try {
-      key = await deps.keySetFor(issuer).getKey(header as JWSHeaderParameters)
-    } catch (error) {
-      throw toTokenError(error)
-    }
-    verifySignature(alg, key, signingInput, signature)
-
+    let trusted: TrustedIssuer | undefined
+    const { header, payload } = await verifyJws(
+      jws ?? token,
+      {
+        algorithms: jwt.algorithms,
+        async key(h, p, alg) {
+          const found = await trustAndKey(h, p, alg)
+          trusted = found.trusted
+          return found.key
+        },
+      },
+      deps.signatureBackend,
+    )
+    // Set by the key step, which ran before the signature passed.
+    if (trusted === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    const { profile } = trusted
     const claims = payload as TokenClaims
     // The profile's audience rule, `typ`, required claims (RFC 9068 §2.2 by default) and claim shapes.
     checkProfileClaims(header, claims, profile)
@@ -116,15 +131,34 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
       if (claims[name] === undefined) throw new InvalidTokenError({ reason: 'missing_claim' })
     }
     checkClaimTypes(claims)
-    if (checkTime) checkTimeClaims(claims, nowSeconds, timeRules)
+    if (checkTime) checkTimeClaims(claims, nowMs / 1000, timeRules)
     const context = buildAuthContext('jwt', token, claims, profile)
     if (checkTime) cache.set(cacheKey, context, nowMs)
     return { context, cached: false }
   }
 
+  /** A token already inspected (hybrid routes): a JWS is verified, anything else is not ours. */
+  function verifyInspected(token: string, inspected: InspectedToken, cacheKey = tokenHash(token)) {
+    if (inspected.jws === undefined) throw new InvalidTokenError({ reason: 'wrong_strategy' })
+    return verifyFresh(token, cacheKey, { jws: inspected.jws })
+  }
+
+  const strategy: TokenStrategy = {
+    forRoute(policy) {
+      const finish = withIntrospection(policy.introspect)
+      return async (token) => {
+        // A token already verified is answered from the cache before any decoding.
+        const { hit, cacheKey } = peek(token)
+        return finish(token, hit ?? (await verifyInspected(token, inspect(token), cacheKey)))
+      }
+    },
+  }
+
   return {
+    ...strategy,
     verify,
     peek,
+    verifyInspected,
     verifyFresh,
     /** Empties the verified-token cache; called whenever a key set changes. */
     clearCache: () => cache.clear(),

@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
-import { createValidator, TokenError, type RequestLike, type ValidatorOptions } from '../../src/index'
+import {
+  MemoryStore,
+  createValidator,
+  TokenError,
+  type RequestLike,
+  type ValidatorOptions,
+} from '../../src/index'
 import { AUDIENCE, ISSUER, NOW, accessToken, signingKey, type SigningKey } from '../helpers/tokens'
 
 let issuerKey: SigningKey
@@ -95,6 +101,33 @@ async function answer(promise: Promise<unknown>) {
     return { status: error.status, code: error.code, reason: error.reason, headers: error.headers }
   }
 }
+
+/** A real MemoryStore that counts replay-guard round trips (one per DPoP proof checked). */
+class CountingStore extends MemoryStore {
+  replayChecks = 0
+  override addIfAbsent(key: string, ttlMs: number): Promise<boolean> {
+    this.replayChecks++
+    return super.addIfAbsent(key, ttlMs)
+  }
+}
+
+describe('DPoP on a sensitive route: the denylist comes before the binding', () => {
+  it('a revoked bound token is refused without a proof check or a replay-store round trip', async () => {
+    const store = new CountingStore({ now: () => clock })
+    const v = validator(undefined, { store })
+    const sensitive = v.route({ sensitive: true })
+    const token = await boundToken()
+    expect((await answer(sensitive(dpopRequest(token, await proof(token))))).status).toBe(200)
+    expect(store.replayChecks).toBe(1)
+    await v.revoke(token)
+    const refused = await answer(sensitive(dpopRequest(token, await proof(token))))
+    expect(refused).toMatchObject({ status: 401, code: 'invalid_token', reason: 'revoked' })
+    expect(store.replayChecks).toBe(1)
+    // Even a proof that would fail (a replay) never gets looked at: the revocation answers first.
+    expect(await answer(sensitive(dpopRequest(token, 'not-a-proof')))).toMatchObject({ reason: 'revoked' })
+    await v.close()
+  })
+})
 
 describe('DPoP (RFC 9449)', () => {
   it('accepts a bound token with a good proof, and the binding shows in the context', async () => {

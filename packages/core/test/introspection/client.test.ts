@@ -254,17 +254,3 @@ describe('outages are 503 with Retry-After, never 401 and never an accept', () =
     await new Promise((resolve) => probe.close(resolve))
   })
 })
-
-describe('configuration', () => {
-  it.each<[string, Partial<IntrospectionClientOptions>]>([
-    ['endpoint', { endpoint: 'not a url' }],
-    ['clientId', { clientId: '' }],
-    ['clientSecret', { clientSecret: undefined as unknown as string }],
-    ['clientAuth', { clientAuth: 'private_key_jwt' as 'client_secret_post' }],
-    ['timeout', { timeout: 0 }],
-    ['maxResponseBytes', { maxResponseBytes: Number.POSITIVE_INFINITY }],
-  ])('a bad `%s` is a TypeError at construction', (option, overrides) => {
-    expect(() => client(overrides)).toThrow(new RegExp(`\`${option}\``))
-    expect(() => client(overrides)).toThrow(TypeError)
-  })
-})

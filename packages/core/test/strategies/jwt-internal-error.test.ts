@@ -22,8 +22,14 @@ function strategy(getKey: () => Promise<never>) {
     issuers: resolved.issuers,
     audiences: resolved.audiences,
     scopeClaim: undefined,
-    profiles: resolved.profiles,
-    keySetFor: () => ({ getKey, ready: async () => {}, onChange: () => {}, close: () => {} }),
+    resolveIssuer: (issuer) =>
+      issuer === ISSUER
+        ? {
+            profile: resolved.profiles.get(ISSUER)!,
+            algorithms: resolved.jwt!.algorithms,
+            keySet: { getKey, ready: async () => {}, onChange: () => {}, close: () => {} },
+          }
+        : undefined,
     now: () => NOW * 1000,
     emit: () => {},
   })

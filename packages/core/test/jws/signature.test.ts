@@ -1,5 +1,5 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
-import { verifySignature } from '../../src/jwt/signature'
+import { verifySignature } from '../../src/jws/signature'
 
 const input = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0'
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })

@@ -13,14 +13,50 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 
 export type TokenShape = 'jws' | 'jwe' | 'opaque'
 
-/** Tells a JWS from a JWE from an opaque token by shape alone (no decoding beyond the header). */
+/** A JWS split and its protected header decoded; payload and signature are decoded by `decodeJws`. */
+export interface CompactJws {
+  readonly header: Record<string, unknown>
+  readonly headerPart: string
+  readonly payloadPart: string
+  readonly signaturePart: string
+}
+
+/** A token's shape, and for a JWS its split form: the one place a request's header is parsed. */
+export type InspectedToken = { shape: 'jws'; jws: CompactJws } | { shape: 'jwe' | 'opaque'; jws?: undefined }
+
+const JWE: InspectedToken = { shape: 'jwe' }
+const OPAQUE: InspectedToken = { shape: 'opaque' }
+
+/**
+ * Tells a JWS from a JWE from an opaque token by shape alone: a JWS has three segments and a
+ * protected header that is a JSON object with a string `alg` (RFC 7515 §7.1, §4.1.1).
+ */
+export function inspectToken(token: string): InspectedToken {
+  const first = token.indexOf('.')
+  if (first === -1) return OPAQUE
+  const second = token.indexOf('.', first + 1)
+  if (second === -1) return OPAQUE
+  const third = token.indexOf('.', second + 1)
+  if (third !== -1) {
+    const fourth = token.indexOf('.', third + 1)
+    return fourth !== -1 && token.indexOf('.', fourth + 1) === -1 ? JWE : OPAQUE
+  }
+  const headerPart = token.slice(0, first)
+  const header = decodeSegment(headerPart)
+  if (header === undefined || typeof header.alg !== 'string') return OPAQUE
+  return {
+    shape: 'jws',
+    jws: {
+      header,
+      headerPart,
+      payloadPart: token.slice(first + 1, second),
+      signaturePart: token.slice(second + 1),
+    },
+  }
+}
+
 export function classifyToken(token: string): TokenShape {
-  let dots = 0
-  for (let i = 0; i < token.length; i++) if (token.charCodeAt(i) === 46) dots++
-  if (dots === 4) return 'jwe'
-  if (dots !== 2) return 'opaque'
-  const header = decodeSegment(token.slice(0, token.indexOf('.')))
-  return header !== undefined && typeof header.alg === 'string' ? 'jws' : 'opaque'
+  return inspectToken(token).shape
 }
 
 export interface DecodedJws {
@@ -31,22 +67,32 @@ export interface DecodedJws {
   signature: Buffer
 }
 
-/** Decodes header and payload of a JWS without verifying it; throws `invalid_token` on any defect. */
-export function decodeJws(token: string): DecodedJws {
-  const parts = token.split('.')
-  if (parts.length === 5) throw new InvalidTokenError({ reason: 'encrypted_token' })
-  if (parts.length !== 3) throw malformed()
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string]
+/**
+ * Decodes header and payload of a JWS without verifying it; throws `invalid_token` on any defect.
+ * Given the split form from `inspectToken`, the header is not parsed again.
+ */
+export function decodeJws(input: string | CompactJws): DecodedJws {
+  const jws = typeof input === 'string' ? split(input) : input
+  const { headerPart, payloadPart, signaturePart } = jws
   if (!isCanonicalBase64url(signaturePart)) throw malformed()
-  const header = decodeSegment(headerPart)
   const payload = decodeSegment(payloadPart)
-  if (header === undefined || payload === undefined) throw malformed()
+  if (payload === undefined) throw malformed()
   return {
-    header,
+    header: jws.header,
     payload,
     signingInput: `${headerPart}.${payloadPart}`,
     signature: Buffer.from(signaturePart, 'base64url'),
   }
+}
+
+function split(token: string): CompactJws {
+  const parts = token.split('.')
+  if (parts.length === 5) throw new InvalidTokenError({ reason: 'encrypted_token' })
+  if (parts.length !== 3) throw malformed()
+  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string]
+  const header = decodeSegment(headerPart)
+  if (header === undefined) throw malformed()
+  return { header, headerPart, payloadPart, signaturePart }
 }
 
 /** Canonical unpadded base64url: alphabet only, a possible length, unused trailing bits zero. */

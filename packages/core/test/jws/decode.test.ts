@@ -1,4 +1,4 @@
-import { classifyToken, decodeJws, isCanonicalBase64url } from '../../src/jwt/compact'
+import { classifyToken, decodeJws, isCanonicalBase64url } from '../../src/jws/decode'
 import { InvalidTokenError } from '../../src/errors'
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')

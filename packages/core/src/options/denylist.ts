@@ -1,7 +1,8 @@
 import type { Store } from '../store/store.js'
+import { DEFAULTS } from './defaults.js'
 
 /** `createValidator({ denylist })`: how sensitive routes use the denylist. Durations in seconds. */
-export interface DenylistBehaviour {
+export interface DenylistOptions {
   /**
    * How old the mirror's last proof of freshness (a heartbeat that came back on the feed, or a
    * poll) may be before sensitive routes answer 503, in seconds. Default 5.
@@ -13,21 +14,22 @@ export interface DenylistBehaviour {
   pollInterval?: number
   /** Past that bound, reload the list from the store per request instead of answering 503. Default false. */
   fallbackToStore?: boolean
-  /** How long a revocation is kept when the token's expiry is unknown (opaque tokens, subjects), in seconds. Default 86400. */
+  /** How long a revocation is kept when the token's expiry is unknown or unverified, in seconds. Default 86400. */
   revocationTtl?: number
   /** Longest a `revoke({ jti, iss, exp })` entry is kept, in seconds: a later `exp` is capped to now + this. Default 604800 (7 days). */
   maxRevocationLifetime?: number
 }
 
-/** Resolved: every duration in milliseconds except `revocationTtl` (seconds, like the entries). */
-export interface ResolvedDenylistBehaviour {
-  maxStaleness: number
-  heartbeatInterval: number
-  pollInterval: number
+/** @deprecated the earlier name of `DenylistOptions`. */
+export type DenylistBehaviour = DenylistOptions
+
+export interface ResolvedDenylistOptions {
+  maxStalenessMs: number
+  heartbeatIntervalMs: number
+  pollIntervalMs: number
   fallbackToStore: boolean
-  revocationTtl: number
-  /** Seconds, like `revocationTtl`. */
-  maxRevocationLifetime: number
+  revocationTtlMs: number
+  maxRevocationLifetimeMs: number
 }
 
 function seconds(value: unknown, name: string, fallback: number): number {
@@ -38,11 +40,11 @@ function seconds(value: unknown, name: string, fallback: number): number {
   return value
 }
 
-export function resolveDenylistBehaviour(options: DenylistBehaviour | undefined): ResolvedDenylistBehaviour {
+export function resolveDenylist(options: DenylistOptions | undefined): ResolvedDenylistOptions {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError('createValidator: `denylist` must be an object')
   }
-  const maxStaleness = seconds(options?.maxStaleness, 'maxStaleness', 5)
+  const maxStaleness = seconds(options?.maxStaleness, 'maxStaleness', DEFAULTS.denylist.maxStaleness)
   const heartbeatInterval = seconds(
     options?.heartbeatInterval,
     'heartbeatInterval',
@@ -60,13 +62,19 @@ export function resolveDenylistBehaviour(options: DenylistBehaviour | undefined)
   if (fallbackToStore !== undefined && typeof fallbackToStore !== 'boolean') {
     throw new TypeError('createValidator: `denylist.fallbackToStore` must be a boolean')
   }
+  const revocationTtl = seconds(options?.revocationTtl, 'revocationTtl', DEFAULTS.denylist.revocationTtl)
+  const maxRevocationLifetime = seconds(
+    options?.maxRevocationLifetime,
+    'maxRevocationLifetime',
+    DEFAULTS.denylist.maxRevocationLifetime,
+  )
   return {
-    maxStaleness: maxStaleness * 1000,
-    heartbeatInterval: heartbeatInterval * 1000,
-    pollInterval: pollInterval * 1000,
+    maxStalenessMs: maxStaleness * 1000,
+    heartbeatIntervalMs: heartbeatInterval * 1000,
+    pollIntervalMs: pollInterval * 1000,
     fallbackToStore: fallbackToStore ?? false,
-    revocationTtl: seconds(options?.revocationTtl, 'revocationTtl', 86_400),
-    maxRevocationLifetime: seconds(options?.maxRevocationLifetime, 'maxRevocationLifetime', 604_800),
+    revocationTtlMs: revocationTtl * 1000,
+    maxRevocationLifetimeMs: maxRevocationLifetime * 1000,
   }
 }
 
