@@ -7,42 +7,27 @@ import {
 } from './errors.js'
 import { missingScopes } from './scopes.js'
 import type { AuthContext, DeepReadonly, TokenClaims } from './types.js'
+import { isValidator } from './validator.js'
 
 /**
  * Route guards: pure checks over the auth context that throw a `TokenError`. Each adapter wraps
- * them in its framework's middleware shape; the logic lives here once.
+ * them in its framework's middleware shape (through the adapter kit); the logic lives here once.
+ * `challenge` is the request's challenge (realm, scheme, parameters: RFC 6750 §3), passed as data
+ * by the adapter: the validator's that accepted the token, or the one a request without a token
+ * gets; a refusal is answered under it.
  */
-export type Guard = (auth: AuthContext | undefined, noToken?: ChallengeContext) => void
-
-const challenges = new WeakMap<AuthContext, ChallengeContext>()
-const validatorChallenges = new WeakMap<object, ChallengeContext>()
-
-/** Remembers the challenge a validator answers a request without a token with (RFC 6750 §3). */
-export function bindNoTokenChallenge(validator: object, challenge: ChallengeContext): void {
-  validatorChallenges.set(validator, challenge)
-}
+export type Guard = (auth: AuthContext | undefined, challenge?: ChallengeContext) => void
 
 /**
- * The challenge of `validator` for a request without a token: adapters hand it to a guard that
- * finds no auth context (an optional route, or no `requireToken` at all), so the guard's 401 names
- * the same realm, scheme and parameters as the validator's own.
+ * The challenge of `validator` for a request without a token: a guard that finds no auth context
+ * (an optional route, or no `requireToken` at all) answers 401 under the same realm, scheme and
+ * parameters as the validator's own.
  */
 export function noTokenChallenge(validator: object | undefined): ChallengeContext | undefined {
-  return validator === undefined ? undefined : validatorChallenges.get(validator)
+  return isValidator(validator) ? validator.challenge : undefined
 }
 
-/** Remembers which validator a context came from, so a guard's challenge names its realm. */
-export function bindChallenge(auth: AuthContext, challenge: ChallengeContext): void {
-  challenges.set(auth, challenge)
-}
-
-/** The challenge context of the validator that accepted `auth` (for guards and step-up checks). */
-export function challengeOf(auth: AuthContext): ChallengeContext | undefined {
-  return challenges.get(auth)
-}
-
-function withRealm<E extends TokenError>(error: E, auth: AuthContext | undefined): E {
-  const challenge = auth === undefined ? undefined : challenges.get(auth)
+function under<E extends TokenError>(error: E, challenge: ChallengeContext | undefined): E {
   return challenge === undefined ? error : error.withChallenge(challenge)
 }
 
@@ -58,21 +43,18 @@ function checkScopeArguments(name: string, scopes: readonly string[]): void {
 /** No token accepted: 401 with no error code, under the validator's challenge when the adapter knows it. */
 export function requireAuth(
   auth: AuthContext | undefined,
-  noToken: ChallengeContext | undefined,
+  challenge: ChallengeContext | undefined,
 ): asserts auth is AuthContext {
-  if (auth === undefined) {
-    const error = new MissingTokenError()
-    throw noToken === undefined ? error : error.withChallenge(noToken)
-  }
+  if (auth === undefined) throw under(new MissingTokenError(), challenge)
 }
 
 /** Every one of `scopes` must be granted; 403 `insufficient_scope` naming them otherwise. */
 export function requireScopes(...scopes: string[]): Guard {
   checkScopeArguments('requireScopes', scopes)
-  return (auth, noToken) => {
-    requireAuth(auth, noToken)
+  return (auth, challenge) => {
+    requireAuth(auth, challenge)
     if (missingScopes(auth.scopes, scopes).length > 0) {
-      throw withRealm(new InsufficientScopeError({ scope: scopes }), auth)
+      throw under(new InsufficientScopeError({ scope: scopes }), challenge)
     }
   }
 }
@@ -80,10 +62,10 @@ export function requireScopes(...scopes: string[]): Guard {
 /** At least one of `scopes` must be granted. */
 export function requireAnyScope(...scopes: string[]): Guard {
   checkScopeArguments('requireAnyScope', scopes)
-  return (auth, noToken) => {
-    requireAuth(auth, noToken)
+  return (auth, challenge) => {
+    requireAuth(auth, challenge)
     if (!scopes.some((scope) => auth.scopes.includes(scope))) {
-      throw withRealm(new InsufficientScopeError({ scope: scopes }), auth)
+      throw under(new InsufficientScopeError({ scope: scopes }), challenge)
     }
   }
 }
@@ -102,15 +84,15 @@ export function requireRoles(...roles: string[]): Guard {
       throw new TypeError(`requireRoles: "${String(role)}" is not a valid role name`)
     }
   }
-  return (auth, noToken) => {
-    requireAuth(auth, noToken)
+  return (auth, challenge) => {
+    requireAuth(auth, challenge)
     if (!roles.every((role) => auth.roles.includes(role))) {
-      throw withRealm(
+      throw under(
         new InsufficientScopeError({
           reason: 'insufficient_role',
           description: 'The access token lacks a required role',
         }),
-        auth,
+        challenge,
       )
     }
   }
@@ -121,10 +103,10 @@ export function requireClaims<C extends TokenClaims = TokenClaims>(
   check: (claims: DeepReadonly<C>, auth: AuthContext<C>) => boolean,
 ): Guard {
   if (typeof check !== 'function') throw new TypeError('requireClaims: pass a function (claims) => boolean')
-  return (auth, noToken) => {
-    requireAuth(auth, noToken)
+  return (auth, challenge) => {
+    requireAuth(auth, challenge)
     if (check(auth.claims as DeepReadonly<C>, auth as AuthContext<C>) !== true) {
-      throw withRealm(new InvalidTokenError({ reason: 'claims_check_failed' }), auth)
+      throw under(new InvalidTokenError({ reason: 'claims_check_failed' }), challenge)
     }
   }
 }

@@ -11,7 +11,18 @@ export type {
 } from './keys/issuer-resolver-options.js'
 export type { AuthContext, DeepReadonly, RouteOptions, Strategy, TokenBinding, TokenClaims } from './types.js'
 export type { Jwk } from './jwk.js'
-export type { RequestLike } from './request.js'
+export type { RequestLike, RequestAnswer } from './request.js'
+export { adaptGuards, checkErrorMode, checkGuard, prepareRoute, refusal, toValidator } from './adapter-kit.js'
+export type { AuthHolder, GuardSet, PreparedRoute, Refusal, Settled, ValidatorInput } from './adapter-kit.js'
+export type {
+  AdapterRouteOptions,
+  Claims,
+  ClaimsCheck,
+  ErrorMode,
+  RequestState,
+  TokenguardTypes,
+} from './adapter-kit-types.js'
+export { fromFetchRequest } from './fetch-request.js'
 export {
   TokenError,
   InvalidRequestError,

@@ -1,4 +1,4 @@
-import { TokenError, UnavailableError } from './errors.js'
+import { TokenError, UnavailableError, type ChallengeContext } from './errors.js'
 import type { RequestLike } from './request.js'
 
 /** What an adapter sends for a refused request: the same status, headers and body on every framework. */
@@ -21,11 +21,15 @@ export function asTokenError(error: unknown): TokenError {
   return new UnavailableError({ reason: 'internal_error', cause: error })
 }
 
-const successHeaders = new WeakMap<RequestLike, Record<string, string>>()
-
-/** Adds headers to the response of an accepted request (kept per request, never on a shared object). */
+/** Adds headers to the response of an accepted request (noted on the request, never on a shared object). */
 export function addResponseHeaders(request: RequestLike, headers: Record<string, string>): void {
-  successHeaders.set(request, { ...successHeaders.get(request), ...headers })
+  const answer = (request.answer ??= {})
+  answer.headers = { ...answer.headers, ...headers }
+}
+
+/** Notes the challenge a refusal of `request` is answered under (a guard's, after the validator took it). */
+export function noteChallenge(request: RequestLike, challenge: ChallengeContext): void {
+  ;(request.answer ??= {}).challenge = challenge
 }
 
 /**
@@ -33,5 +37,5 @@ export function addResponseHeaders(request: RequestLike, headers: Record<string,
  * `Cache-Control: no-store` when the proof's nonce is aging (RFC 9449 §8.2); undefined otherwise.
  */
 export function responseHeaders(request: RequestLike): Record<string, string> | undefined {
-  return successHeaders.get(request)
+  return request.answer?.headers
 }

@@ -1,5 +1,5 @@
 import { InsufficientUserAuthenticationError } from './errors.js'
-import { challengeOf, requireAuth, type Guard } from './guards.js'
+import { requireAuth, type Guard } from './guards.js'
 
 export interface StepUpOptions {
   /** Accepted authentication context classes (`acr`), any one of them. */
@@ -34,15 +34,14 @@ export function requireStepUp(options: StepUpOptions): Guard {
   if (acrValues !== undefined) params.acr_values = acrValues.join(' ')
   if (maxAge !== undefined) params.max_age = String(maxAge)
 
-  return (auth, noToken) => {
-    requireAuth(auth, noToken)
+  return (auth, challenge) => {
+    requireAuth(auth, challenge)
     const { acr, auth_time: authTime } = auth.claims
     const acrOk = acrValues === undefined || (typeof acr === 'string' && acrValues.includes(acr))
     // §3: no `auth_time` cannot prove the authentication is recent enough.
     const ageOk = maxAge === undefined || (typeof authTime === 'number' && now() / 1000 - authTime <= maxAge)
     if (acrOk && ageOk) return
     const error = new InsufficientUserAuthenticationError({ reason: 'insufficient_authentication', params })
-    const challenge = challengeOf(auth)
     throw challenge === undefined ? error : error.withChallenge(challenge)
   }
 }

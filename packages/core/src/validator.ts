@@ -2,7 +2,6 @@ import { LRUCache } from 'lru-cache'
 import { MissingTokenError, type ChallengeContext, type TokenError } from './errors.js'
 import { safeListener, type EventListener } from './events.js'
 import { extractToken, type ExtractOptions } from './extract.js'
-import { bindChallenge, bindNoTokenChallenge } from './guards.js'
 import { createBindingCheck } from './binding.js'
 import { createDenylist, type Denylist } from './denylist/denylist.js'
 import type { RevokeSubjectOptions, RevokeTarget } from './denylist/revocation.js'
@@ -11,9 +10,10 @@ import { MemoryStore } from './store/memory-store.js'
 import { createIssuerMetadata } from './keys/issuer-key-sets.js'
 import { resolveOptions, type ValidatorOptions } from './options.js'
 import type { RequestLike } from './request.js'
-import { asTokenError } from './respond.js'
+import { asTokenError, noteChallenge } from './respond.js'
 import { compileRoute, routeKey } from './route.js'
 import { createStrategies } from './strategies/index.js'
+import type { Claims } from './adapter-kit-types.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
 import { explainDeps, explainToken, type ExplainReport } from './explain/index.js'
 import { describeWithReason, resolveExposeErrorReasons } from './explain/expose-reasons.js'
@@ -21,14 +21,16 @@ import { describeWithReason, resolveExposeErrorReasons } from './explain/expose-
 const VALIDATOR = Symbol.for('tokenguard.validator')
 
 /** Validates a request for one route; returns `undefined` only for an optional route without a token. */
-export type Authenticator<C extends TokenClaims = TokenClaims> = (
+export type Authenticator<C extends TokenClaims = Claims> = (
   request: RequestLike,
 ) => Promise<AuthContext<C> | undefined>
 
-export interface Validator<C extends TokenClaims = TokenClaims> {
+export interface Validator<C extends TokenClaims = Claims> {
   readonly [VALIDATOR]: true
   /** `realm` of this validator's challenges. */
   readonly realm: string
+  /** The challenge a request without a token gets (RFC 6750 §3): adapters hand it to guards as data. */
+  readonly challenge: ChallengeContext
   /** Builds the per-route authenticator once (route options are checked here, never per request). */
   route(routeOptions?: RouteOptions): Authenticator<C>
   /** Extracts and validates the request's token; throws a `TokenError`. */
@@ -84,9 +86,7 @@ export function isValidator(value: unknown): value is Validator {
  * })
  * const auth = await tokens.authenticate({ method: 'GET', headers: { authorization: 'Bearer …' } })
  */
-export function createValidator<C extends TokenClaims = TokenClaims>(
-  options: ValidatorOptions,
-): Validator<C> {
+export function createValidator<C extends TokenClaims = Claims>(options: ValidatorOptions): Validator<C> {
   const resolved = resolveOptions(options)
   const emit: EventListener = safeListener(resolved.onEvent)
   const extractOptions: ExtractOptions = {
@@ -148,7 +148,8 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
         if (denied !== undefined) await denied
         const binding = checkBinding(request, extracted, context)
         if (binding !== undefined) await binding
-        bindChallenge(context, challenge)
+        // The adapter reads it from the request: guards after this answer under the same challenge.
+        noteChallenge(request, challenge)
         emit({
           type: 'accepted',
           strategy: context.strategy,
@@ -193,6 +194,7 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
   const validator: Validator<C> = {
     [VALIDATOR]: true,
     realm: resolved.realm,
+    challenge: resolved.dpop?.required ? dpopChallenge : bearerChallenge,
     route,
     authenticate: (request, routeOptions) => cachedRoute(routeOptions, false)(request),
     async verify(token, routeOptions) {
@@ -227,7 +229,5 @@ export function createValidator<C extends TokenClaims = TokenClaims>(
       await denylist?.close()
     },
   }
-  // Guards that find no token answer with this validator's challenge (adapters look it up).
-  bindNoTokenChallenge(validator, resolved.dpop?.required ? dpopChallenge : bearerChallenge)
   return validator
 }

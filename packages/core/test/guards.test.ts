@@ -1,7 +1,7 @@
-import { bindChallenge, requireAnyScope, requireClaims, requireRoles, requireScopes } from '../src/guards'
+import { requireAnyScope, requireClaims, requireRoles, requireScopes } from '../src/guards'
 import { resolveOptions } from '../src/options'
 import { buildAuthContext } from '../src/auth-context'
-import type { TokenError } from '../src/errors'
+import type { ChallengeContext, TokenError } from '../src/errors'
 
 const auth = buildAuthContext(
   'jwt',
@@ -9,7 +9,8 @@ const auth = buildAuthContext(
   { sub: 'alice', scope: 'items:read items:write', tenant: 'acme' },
   undefined,
 )
-bindChallenge(auth, { realm: 'api', scheme: 'Bearer', params: undefined })
+// The challenge of the validator that accepted the token: adapters hand it to guards as data.
+const API: ChallengeContext = { realm: 'api', scheme: 'Bearer', params: undefined }
 
 function outcome(run: () => void): { status: number; code?: string; header?: string } | 'pass' {
   try {
@@ -23,10 +24,10 @@ function outcome(run: () => void): { status: number; code?: string; header?: str
 
 describe('requireScopes', () => {
   it('passes when every scope is granted', () => {
-    expect(outcome(() => requireScopes('items:read', 'items:write')(auth))).toBe('pass')
+    expect(outcome(() => requireScopes('items:read', 'items:write')(auth, API))).toBe('pass')
   })
   it('answers 403 naming every required scope when one is missing', () => {
-    expect(outcome(() => requireScopes('items:read', 'admin')(auth))).toEqual({
+    expect(outcome(() => requireScopes('items:read', 'admin')(auth, API))).toEqual({
       status: 403,
       code: 'insufficient_scope',
       header:
@@ -49,10 +50,10 @@ describe('requireScopes', () => {
 
 describe('requireAnyScope', () => {
   it('passes with one of them', () => {
-    expect(outcome(() => requireAnyScope('admin', 'items:write')(auth))).toBe('pass')
+    expect(outcome(() => requireAnyScope('admin', 'items:write')(auth, API))).toBe('pass')
   })
   it('answers 403 with all the alternatives', () => {
-    expect(outcome(() => requireAnyScope('admin', 'root')(auth))).toMatchObject({
+    expect(outcome(() => requireAnyScope('admin', 'root')(auth, API))).toMatchObject({
       status: 403,
       header: expect.stringContaining('scope="admin root"'),
     })
@@ -64,10 +65,10 @@ describe('requireAnyScope', () => {
 
 describe('requireClaims', () => {
   it('passes when the check returns true', () => {
-    expect(outcome(() => requireClaims((claims) => claims.tenant === 'acme')(auth))).toBe('pass')
+    expect(outcome(() => requireClaims((claims) => claims.tenant === 'acme')(auth, API))).toBe('pass')
   })
   it.each([false, undefined, 'yes', 1])('answers 401 invalid_token when the check returns %p', (result) => {
-    expect(outcome(() => requireClaims(() => result as boolean)(auth))).toMatchObject({
+    expect(outcome(() => requireClaims(() => result as boolean)(auth, API))).toMatchObject({
       status: 401,
       code: 'invalid_token',
       header: expect.stringContaining('realm="api"'),
@@ -78,7 +79,7 @@ describe('requireClaims', () => {
     requireClaims((claims, context) => {
       seen.push(claims.sub, context.subject)
       return true
-    })(auth)
+    })(auth, API)
     expect(seen).toEqual(['alice', 'alice'])
   })
   it('refuses a non-function', () => {
@@ -120,14 +121,13 @@ describe('requireRoles', () => {
     },
     keycloak,
   )
-  bindChallenge(withRoles, { realm: 'api', scheme: 'Bearer', params: undefined })
 
   it('passes when every role is granted, from realm and client roles alike', () => {
     expect(withRoles.roles).toEqual(['admin', 'Items.Read', 'reader'])
-    expect(outcome(() => requireRoles('admin', 'reader')(withRoles))).toBe('pass')
+    expect(outcome(() => requireRoles('admin', 'reader')(withRoles, API))).toBe('pass')
   })
   it('answers 403 insufficient_scope without a scope parameter (roles are not scopes)', () => {
-    expect(outcome(() => requireRoles('admin', 'root')(withRoles))).toEqual({
+    expect(outcome(() => requireRoles('admin', 'root')(withRoles, API))).toEqual({
       status: 403,
       code: 'insufficient_scope',
       header:
@@ -135,7 +135,7 @@ describe('requireRoles', () => {
     })
   })
   it('refuses a token without roles, and no token at all with 401', () => {
-    expect(outcome(() => requireRoles('admin')(auth))).toMatchObject({ status: 403 })
+    expect(outcome(() => requireRoles('admin')(auth, API))).toMatchObject({ status: 403 })
     expect(outcome(() => requireRoles('admin')(undefined))).toMatchObject({ status: 401, code: undefined })
   })
   it.each([[[]], [['']], [['tab\there']], [[42]]])('refuses bad arguments %j at construction', (roles) => {

@@ -1,16 +1,15 @@
 import { requireStepUp } from '../src/step-up'
-import { bindChallenge } from '../src/guards'
 import { buildAuthContext } from '../src/auth-context'
 import { protectedResourceMetadata } from '../src/resource-metadata'
-import type { TokenError } from '../src/errors'
+import type { ChallengeContext, TokenError } from '../src/errors'
 
 const NOW = 1_700_000_000
 const now = () => NOW * 1000
+// The challenge of the validator that accepted the token: adapters hand it to guards as data.
+const API: ChallengeContext = { realm: 'api', scheme: 'Bearer', params: undefined }
 
 function context(claims: Record<string, unknown>) {
-  const auth = buildAuthContext('jwt', 't', { sub: 'a', ...claims }, undefined)
-  bindChallenge(auth, { realm: 'api', scheme: 'Bearer', params: undefined })
-  return auth
+  return buildAuthContext('jwt', 't', { sub: 'a', ...claims }, undefined)
 }
 
 function outcome(run: () => void) {
@@ -27,7 +26,7 @@ describe('requireStepUp (RFC 9470)', () => {
   const mfa = requireStepUp({ acrValues: ['urn:mfa', 'urn:hwk'], maxAge: 300, now })
 
   it('passes a strong and recent authentication', () => {
-    expect(outcome(() => mfa(context({ acr: 'urn:hwk', auth_time: NOW - 100 })))).toBe('pass')
+    expect(outcome(() => mfa(context({ acr: 'urn:hwk', auth_time: NOW - 100 }), API))).toBe('pass')
   })
 
   it.each([
@@ -37,7 +36,7 @@ describe('requireStepUp (RFC 9470)', () => {
     ['no auth_time', { acr: 'urn:mfa' }],
     ['auth_time as a string', { acr: 'urn:mfa', auth_time: String(NOW) }],
   ])('answers 401 insufficient_user_authentication with acr_values and max_age for %s', (_, claims) => {
-    expect(outcome(() => mfa(context(claims)))).toEqual({
+    expect(outcome(() => mfa(context(claims), API))).toEqual({
       status: 401,
       code: 'insufficient_user_authentication',
       header:
@@ -46,8 +45,10 @@ describe('requireStepUp (RFC 9470)', () => {
   })
 
   it('checks only what it is given', () => {
-    expect(outcome(() => requireStepUp({ maxAge: 60, now })(context({ auth_time: NOW - 10 })))).toBe('pass')
-    expect(outcome(() => requireStepUp({ acrValues: ['x'] })(context({ acr: 'x' })))).toBe('pass')
+    expect(outcome(() => requireStepUp({ maxAge: 60, now })(context({ auth_time: NOW - 10 }), API))).toBe(
+      'pass',
+    )
+    expect(outcome(() => requireStepUp({ acrValues: ['x'] })(context({ acr: 'x' }), API))).toBe('pass')
   })
 
   it('answers 401 without error when no token was accepted', () => {

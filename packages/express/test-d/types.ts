@@ -96,3 +96,11 @@ app.get('/admin', requireToken(tokens), requireRoles('admin'), (req, res) => {
   req.auth?.roles.push('root')
   res.json({ roles })
 })
+
+// The "no auth" value is `undefined` on every adapter, never `null`.
+app.get('/maybe', requireToken(tokens, { optional: true }), (req, res) => {
+  const none: AuthContext | undefined = req.auth
+  // @ts-expect-error null is not the "no auth" value
+  const nil: AuthContext | null = req.auth
+  res.json({ none, nil })
+})

@@ -28,16 +28,16 @@ async function main() {
       preHandler: app.requireScopes('items:read'),
     },
     async (request) => {
-      const auth: AuthContext | null = request.auth
+      const auth: AuthContext | undefined = request.auth
       const scopes: readonly string[] | undefined = request.auth?.scopes
       const strategy: 'jwt' | 'opaque' | undefined = request.auth?.strategy
-      // @ts-expect-error auth may be null (optional routes, routes without requireToken)
+      // @ts-expect-error auth may be undefined (optional routes, routes without requireToken)
       const sure: AuthContext = request.auth
       // @ts-expect-error the context is not a string
       const wrong: string = request.auth
       // The context is read-only all the way down, as the runtime enforces (it is deeply frozen).
       type Realm = { realm_access: { roles: string[] } }
-      const typed = (request.auth ?? undefined) as AuthContext<TokenClaims & Realm> | undefined
+      const typed = request.auth as AuthContext<TokenClaims & Realm> | undefined
       // @ts-expect-error nested claims are read-only: no handler changes them for the next request
       typed?.claims.realm_access.roles.push('admin')
       // @ts-expect-error nested claims are read-only
@@ -99,6 +99,13 @@ async function main() {
     // @ts-expect-error a claims check sees read-only claims (they are frozen)
     claims.sub = 'mallory'
     return true
+  })
+  // The "no auth" value is `undefined` on every adapter, never `null`.
+  app.get('/maybe', { onRequest: app.requireToken({ optional: true }) }, async (request) => {
+    const none: AuthContext | undefined = request.auth
+    // @ts-expect-error null is not the "no auth" value
+    const nil: AuthContext | null = request.auth
+    return { none, nil }
   })
 }
 void main

@@ -10,6 +10,7 @@ import tokenguard, {
   type ValidatorOptions,
 } from '../src/index'
 
+// What only Fastify does: the conformance suite (test/conformance) holds the behaviour every adapter shares.
 const ISSUER = ADAPTER_ISSUER
 const AUDIENCE = ADAPTER_AUDIENCE
 const { keys, token } = useAdapterKeys()
@@ -31,33 +32,11 @@ async function app(): Promise<FastifyInstance> {
   const server = Fastify()
   apps.push(server)
   await server.register(tokenguard, { validator: createValidator(options()) })
-  server.get(
-    '/items',
-    { onRequest: server.requireToken(), preHandler: server.requireScopes('items:read') },
-    async (request) => ({
-      subject: request.auth?.subject,
-      scopes: request.auth?.scopes,
-    }),
-  )
-  server.get(
-    '/admin',
-    { onRequest: server.requireToken(), preHandler: server.requireScopes('items:read', 'admin') },
-    async () => ({}),
-  )
-  server.get(
-    '/any',
-    { onRequest: server.requireToken(), preHandler: server.requireAnyScope('admin', 'items:read') },
-    async () => ({}),
-  )
-  server.get(
-    '/tenant',
-    { onRequest: server.requireToken(), preHandler: server.requireClaims((c) => c.tenant === 'acme') },
-    async () => ({ ok: 1 }),
-  )
   server.get('/maybe', { onRequest: server.requireToken({ optional: true }) }, async (request) => ({
     subject: request.auth?.subject ?? null,
+    // The "no auth" value, as on Express and Koa: undefined, never null.
+    none: request.auth === undefined,
   }))
-  server.get('/unguarded', { preHandler: server.requireScopes('items:read') }, async () => ({}))
   server.get('/boom', { onRequest: server.requireToken() }, async () => {
     throw new Error('handler bug')
   })
@@ -67,65 +46,12 @@ async function app(): Promise<FastifyInstance> {
 const auth = (value: string) => ({ authorization: `Bearer ${value}` })
 
 describe('Fastify adapter', () => {
-  it.each(['RS256', 'ES256', 'EdDSA'] as const)(
-    'accepts a good %s token and sets request.auth',
-    async (alg) => {
-      const response = await (await app()).inject({ url: '/items', headers: auth(await token(alg)) })
-      expect(response.statusCode).toBe(200)
-      expect(response.json()).toEqual({ subject: 'alice', scopes: ['items:read'] })
-    },
-  )
-
-  it('answers a request without a token 401 with a bare challenge', async () => {
-    const response = await (await app()).inject({ url: '/items' })
-    expect(response.statusCode).toBe(401)
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="items"')
-    expect(response.json()).toEqual({
-      error: 'unauthorized',
-      error_description: 'A bearer token is required',
-    })
-  })
-
-  it('answers a bad token 401 invalid_token with a generic description', async () => {
-    const response = await (
-      await app()
-    ).inject({ url: '/items', headers: auth(await token('RS256', { exp: 1 })) })
-    expect(response.statusCode).toBe(401)
-    expect(response.headers['www-authenticate']).toBe(
-      'Bearer realm="items", error="invalid_token", error_description="The access token is invalid"',
-    )
-    expect(response.json()).toEqual({
-      error: 'invalid_token',
-      error_description: 'The access token is invalid',
-    })
-  })
-
-  it('answers a missing scope 403 naming the required scopes', async () => {
-    const response = await (await app()).inject({ url: '/admin', headers: auth(await token()) })
-    expect(response.statusCode).toBe(403)
-    expect(response.headers['www-authenticate']).toBe(
-      'Bearer realm="items", error="insufficient_scope", error_description="The access token lacks a required scope", scope="items:read admin"',
-    )
-  })
-
-  it('lets requireAnyScope pass with one scope and requireClaims decide on claims', async () => {
+  it('request.auth is decorated undefined and stays undefined on an optional route without a token', async () => {
     const server = await app()
-    const good = await token()
-    expect((await server.inject({ url: '/any', headers: auth(good) })).statusCode).toBe(200)
-    expect((await server.inject({ url: '/tenant', headers: auth(good) })).statusCode).toBe(401)
-    const tenant = await token('RS256', { tenant: 'acme' })
-    expect((await server.inject({ url: '/tenant', headers: auth(tenant) })).statusCode).toBe(200)
-  })
-
-  it('optional mode: request.auth stays null without a token; a bad one is refused', async () => {
-    const server = await app()
-    expect((await server.inject({ url: '/maybe' })).json()).toEqual({ subject: null })
-    expect((await server.inject({ url: '/maybe', headers: { authorization: 'Basic dTpw' } })).json()).toEqual(
-      { subject: null },
-    )
-    expect((await server.inject({ url: '/maybe', headers: auth('not.a.jwt') })).statusCode).toBe(401)
+    expect((await server.inject({ url: '/maybe' })).json()).toEqual({ subject: null, none: true })
     expect((await server.inject({ url: '/maybe', headers: auth(await token()) })).json()).toEqual({
       subject: 'alice',
+      none: false,
     })
   })
 
@@ -136,11 +62,11 @@ describe('Fastify adapter', () => {
       server.inject({ url: '/maybe', headers: auth(await token('ES256', { sub: 'b' })) }),
       server.inject({ url: '/maybe' }),
     ])
-    expect([a.json(), b.json(), none.json()]).toEqual([{ subject: 'a' }, { subject: 'b' }, { subject: null }])
-  })
-
-  it('a guard without requireToken before it answers 401', async () => {
-    expect((await (await app()).inject({ url: '/unguarded' })).statusCode).toBe(401)
+    expect([a.json(), b.json(), none.json()]).toEqual([
+      { subject: 'a', none: false },
+      { subject: 'b', none: false },
+      { subject: null, none: true },
+    ])
   })
 
   it('leaves errors thrown by the handler to Fastify: a bug is a 500, not a token error', async () => {
@@ -167,6 +93,7 @@ describe('Fastify adapter', () => {
     expect((await server.inject({ url: '/x', headers: auth(await token()) })).json()).toEqual({
       mine: 'insufficient_scope',
     })
+    expect(seen).toHaveLength(2)
     expect(seen.every((error) => error instanceof TokenError)).toBe(true)
   })
 
@@ -196,9 +123,6 @@ describe('Fastify adapter', () => {
     expect((await server.inject({ url: '/x', headers: auth(await token()) })).json()).toEqual({
       sub: 'alice',
     })
-    expect(() => requireToken(tokens, { errors: 'throw' as never })).toThrow(TypeError)
-    expect(() => requireToken(tokens, { strategy: 'opaque' })).toThrow(TypeError)
-    expect(() => requireToken({ issuer: ISSUER, audience: AUDIENCE } as never)).toThrow(TypeError)
   })
 
   it('a plugin registered at the root serves routes in child contexts', async () => {

@@ -99,3 +99,11 @@ router.get('/admin', requireToken(tokens), requireRoles('admin'), (ctx) => {
   const roles: readonly string[] | undefined = ctx.state.auth?.roles
   ctx.body = roles
 })
+
+// The "no auth" value is `undefined` on every adapter, never `null`.
+router.get('/maybe', requireToken(tokens, { optional: true }), (ctx) => {
+  const none: AuthContext | undefined = ctx.state.auth
+  // @ts-expect-error null is not the "no auth" value
+  const nil: AuthContext | null = ctx.state.auth
+  ctx.body = { none, nil }
+})

@@ -24,8 +24,10 @@ const EXPECTED: Record<string, { checked: number; unchecked?: number }> = {
   'docs/migrating-from-fastify-jwt.md': { checked: 1 },
   'docs/migrating-from-koa-jwt.md': { checked: 2 },
   'docs/troubleshooting.md': { checked: 2 },
-  // Unchecked: the revoke()/revokeSubject() call shapes, with `jti`, `iss`, `exp` left free.
-  'packages/core/README.md': { checked: 2, unchecked: 1 },
+  // Unchecked: the revoke()/revokeSubject() call shapes, with `jti`, `iss`, `exp` left free; the
+  // TokenguardTypes declaration (it would retype every block of this one program; each adapter's
+  // test-d/augmented checks it).
+  'packages/core/README.md': { checked: 2, unchecked: 2 },
   // Unchecked: readiness and SET-receiver mounting, Express, Koa and Fastify side by side (one `app` each).
   'packages/core/docs/operations.md': { checked: 2, unchecked: 2 },
   'packages/core/docs/profiles/README.md': { checked: 2 },

@@ -25,7 +25,7 @@ export const fastifyHarness: Harness = {
         method: spec.method,
         url: spec.path,
         ...hooks,
-        handler: async (request) => ({ auth: request.auth }),
+        handler: async (request) => ({ auth: request.auth ?? null }),
       })
     }
     await app.listen({ port: 0, host: '127.0.0.1' })
