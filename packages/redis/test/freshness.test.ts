@@ -17,7 +17,14 @@ const opened: Array<() => Promise<void> | void> = []
 beforeAll(async () => {
   master = await startRedisProcess()
   replica = await startRedisProcess({ args: ['--replicaof', '127.0.0.1', String(master.port)] })
-  await waitUntil(async () => (await master.cli('INFO', 'replication')).includes('connected_slaves:1'), 5000)
+  // WAIT counts only a replica whose initial sync is done: online on the master, link up on the replica.
+  const synced = await waitUntil(
+    async () =>
+      (await master.cli('INFO', 'replication')).includes('state=online') &&
+      (await replica.cli('INFO', 'replication')).includes('master_link_status:up'),
+    10_000,
+  )
+  if (!synced) throw new Error('the replica did not finish its initial sync within 10 s')
 })
 afterEach(async () => {
   for (const close of opened.splice(0).reverse()) await close()
