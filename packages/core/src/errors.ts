@@ -33,6 +33,7 @@ export type RejectReason =
   | 'issued_in_future'
   | 'too_old'
   | 'unknown_issuer'
+  | 'issuer_not_introspected'
   | 'wrong_audience'
   | 'wrong_type'
   | 'missing_claim'

@@ -60,7 +60,9 @@ export function compileRoute(
   const opaque = strategies.opaque
   const introspect =
     introspectJwt && opaque !== undefined
-      ? (token: string) => opaque.verify(token, { maxAgeMs: cacheMaxAgeMs })
+      ? // The token's own verified issuer's server (with an issuer resolver, each issuer has its own).
+        (token: string, context: { issuer: string | undefined }) =>
+          opaque.verify(token, { maxAgeMs: cacheMaxAgeMs, issuer: context.issuer })
       : undefined
   const chosen = strategies.byName[strategy]
   if (chosen === undefined) throw new TypeError(`requireToken: strategy "${strategy}" is not configured`)

@@ -25,6 +25,11 @@ export type Authenticator<C extends TokenClaims = Claims> = (
   request: RequestLike,
 ) => Promise<AuthContext<C> | undefined>
 
+/** Route options of a direct `verify`, and the issuer an opaque token is introspected at (issuer resolver). */
+export interface VerifyOptions extends RouteOptions {
+  issuer?: string
+}
+
 export interface Validator<C extends TokenClaims = Claims> {
   readonly [VALIDATOR]: true
   /** `realm` of this validator's challenges. */
@@ -35,8 +40,11 @@ export interface Validator<C extends TokenClaims = Claims> {
   route(routeOptions?: RouteOptions): Authenticator<C>
   /** Extracts and validates the request's token; throws a `TokenError`. */
   authenticate(request: RequestLike, routeOptions?: RouteOptions): Promise<AuthContext<C> | undefined>
-  /** Validates a bare token string. */
-  verify(token: string, routeOptions?: RouteOptions): Promise<AuthContext<C>>
+  /**
+   * Validates a bare token string. With an issuer resolver, `issuer` names the issuer of an opaque
+   * token (a request would name it through `issuer.fromRequest`); a JWT names its own.
+   */
+  verify(token: string, routeOptions?: VerifyOptions): Promise<AuthContext<C>>
   /**
    * Why `token` would be accepted or refused on a route with `routeOptions`: every check in order,
    * in plain words, naming the option that would change the outcome. Fetches metadata and keys
@@ -128,10 +136,12 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
     }))
   const revoker = createRevoker(resolved, strategies.jwt, useDenylist)
 
-  function route(routeOptions?: RouteOptions): Authenticator<C> {
+  /** An authenticator that also takes the issuer a direct `verify` names. */
+  type Internal = (request: RequestLike, issuer?: string) => Promise<AuthContext<C> | undefined>
+  function route(routeOptions?: RouteOptions): Authenticator<C> & Internal {
     const compiled = compileRoute(routeOptions, resolved, strategies)
     const sensitive = compiled.sensitive ? useDenylist() : undefined
-    return async (request) => {
+    return async (request: RequestLike, issuer?: string) => {
       const started = performance.now()
       let challenge = resolved.dpop?.required ? dpopChallenge : bearerChallenge
       try {
@@ -141,7 +151,7 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
           throw new MissingTokenError()
         }
         if (extracted.scheme === 'dpop') challenge = dpopChallenge
-        const { context, cached } = await compiled.verify(extracted.token)
+        const { context, cached } = await compiled.verify(extracted.token, { request, issuer })
         // The denylist before the binding: a revoked token costs neither a DPoP proof check nor a
         // replay-store round trip. Both are synchronous in the common case: await only a promise.
         const denied = sensitive?.check(context)
@@ -180,8 +190,8 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
 
   // `authenticate(req, options)` and `verify(token, options)` reuse one compiled route per distinct
   // route policy (bounded: a policy past the bound is compiled for its call only).
-  const compiledRoutes = new LRUCache<string, Authenticator<C>>({ max: 256 })
-  const cachedRoute = (routeOptions: RouteOptions | undefined, verifying: boolean): Authenticator<C> => {
+  const compiledRoutes = new LRUCache<string, Internal>({ max: 256 })
+  const cachedRoute = (routeOptions: RouteOptions | undefined, verifying: boolean): Internal => {
     const key = `${verifying}:${routeKey(routeOptions)}`
     let authenticator = compiledRoutes.get(key)
     if (authenticator === undefined) {
@@ -197,14 +207,15 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
     challenge: resolved.dpop?.required ? dpopChallenge : bearerChallenge,
     route,
     authenticate: (request, routeOptions) => cachedRoute(routeOptions, false)(request),
-    async verify(token, routeOptions) {
-      const context = await cachedRoute(
-        routeOptions,
-        true,
-      )({
-        method: 'GET',
-        headers: { authorization: `Bearer ${token}` },
-      })
+    async verify(token, verifyOptions) {
+      const { issuer, ...routeOptions } = verifyOptions ?? {}
+      if (issuer !== undefined && typeof issuer !== 'string')
+        throw new TypeError('verify: `issuer` must be an issuer URL string')
+      const request = { method: 'GET', headers: { authorization: `Bearer ${token}` } }
+      const context = await cachedRoute(verifyOptions === undefined ? undefined : routeOptions, true)(
+        request,
+        issuer,
+      )
       // A route with `optional: false` never answers undefined: no token is a MissingTokenError.
       if (context === undefined) throw new MissingTokenError()
       return context

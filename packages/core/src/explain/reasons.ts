@@ -20,6 +20,8 @@ export const REASON_WORDS: Readonly<Record<RejectReason, string>> = {
   issued_in_future: 'the token is issued in the future (iat): check the clocks',
   too_old: 'the token is older than jwt.maxTokenAge',
   unknown_issuer: "the token's issuer (iss) is not the issuer option, compared exactly",
+  issuer_not_introspected:
+    "the token is opaque and its issuer's config has no introspection (issuer resolver: introspection, or the validator's credentials)",
   wrong_audience: "the token's audience (aud) does not name this API (audience option)",
   wrong_type: "the token's typ header is not the one the issuer's profile expects (profile or jwt.typ)",
   missing_claim: "the token lacks a claim the issuer's profile requires",
@@ -33,7 +35,8 @@ export const REASON_WORDS: Readonly<Record<RejectReason, string>> = {
   claims_check_failed: "the route's claims check refused the token",
   keys_unavailable: "the issuer's metadata or key set cannot be loaded",
   issuer_unavailable: 'the issuer resolver failed or timed out deciding whether the issuer is trusted',
-  issuer_limit: 'the issuer resolver has as many issuers with key sets as it may hold (maxIssuers)',
+  issuer_limit:
+    'the issuer resolver has as many issuers with key sets or introspection servers as it may hold (maxIssuers)',
   introspection_unavailable: 'the introspection endpoint cannot be reached or answered badly',
   introspection_unauthorized:
     'the introspection endpoint refused our client credentials (introspection.clientId, clientSecret, clientAuth)',

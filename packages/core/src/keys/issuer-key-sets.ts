@@ -6,7 +6,7 @@ import type { KeySet } from './key-set.js'
 import { createLocalKeySet } from './local-key-set.js'
 import { createRemoteKeySet } from './remote-key-set.js'
 import { createBoundedKeySets } from './bounded-key-sets.js'
-import { createIssuerResolution, type TrustedIssuer } from './issuer-resolver.js'
+import type { IssuerResolution, TrustedIssuer } from './issuer-resolver.js'
 
 /**
  * Issuer metadata, fetched lazily and once per trusted issuer (RFC 8414 / OIDC discovery). Only
@@ -58,6 +58,8 @@ export function createIssuerKeySets(
   resolved: ResolvedOptions,
   emit: EventListener,
   metadata: IssuerMetadata,
+  /** The issuer resolver's decisions (shared with per-issuer introspection), when `issuer` is one. */
+  resolution?: IssuerResolution,
 ) {
   const jwt = resolved.jwt!
   const listeners: Array<() => void> = []
@@ -111,24 +113,23 @@ export function createIssuerKeySets(
       cooldown: jwt.keySet.cooldownMs,
       now: resolved.now,
     })
-  const dynamic =
-    resolver &&
-    createIssuerResolution({
-      spec: resolver,
-      algorithms: jwt.algorithms,
-      checkIssuer: resolver.checkIssuer,
-      checkEndpoint: resolver.checkEndpoint,
-      profileFor: resolver.profileFor,
-      now: resolved.now,
-      // A validator-wide jwt.jwks or jwt.jwksUri serves every approved issuer that names no key source.
-      remoteKeySet: (issuer, jwksUri) =>
-        (jwksUri === undefined ? shared : undefined) ??
-        bounded!.acquire(jwksUri === undefined ? `issuer ${issuer}` : `jwks_uri ${jwksUri}`, () => {
-          const keySet = remote(jwksUri ?? discoveredJwksUri(issuer))
-          keySet.onChange(changed)
-          return keySet
-        }),
+  // A validator-wide jwt.jwks or jwt.jwksUri serves every approved issuer that names no key source.
+  const remoteKeySet = (issuer: string, jwksUri: string | undefined): KeySet =>
+    (jwksUri === undefined ? shared : undefined) ??
+    bounded!.acquire(jwksUri === undefined ? `issuer ${issuer}` : `jwks_uri ${jwksUri}`, () => {
+      const keySet = remote(jwksUri ?? discoveredJwksUri(issuer))
+      keySet.onChange(changed)
+      return keySet
     })
+  const dynamic = resolver &&
+    resolution && {
+      async resolve(issuer: string): Promise<TrustedIssuer | undefined> {
+        const trusted = await resolution.trust(issuer)
+        if (trusted === undefined) return undefined
+        const keySet = trusted.keySet ?? remoteKeySet(issuer, trusted.jwksUri)
+        return { profile: trusted.profile, algorithms: trusted.algorithms, keySet }
+      },
+    }
 
   /** The discovered `jwks_uri` of an approved issuer, held to the same https rule as a configured one. */
   function discoveredJwksUri(issuer: string): () => Promise<string> {

@@ -1,5 +1,6 @@
 import type { Jwk as JWK } from '../jwk.js'
 import type { ProfileName, ProfileOptions } from '../profiles/types.js'
+import type { RequestLike } from '../request.js'
 
 /**
  * The `issuer` option in its dynamic forms: a function, or an object with a `resolve` function or a
@@ -19,6 +20,21 @@ export interface IssuerConfig {
   jwksUri?: string
   /** This issuer's keys given locally (public JWKs): nothing is fetched. */
   jwks?: { keys: JWK[] }
+  /**
+   * How this issuer's opaque tokens are introspected (RFC 7662). Each field defaults: `endpoint` to
+   * the `introspection_endpoint` of its metadata (RFC 8414), the credentials to the validator's
+   * `introspection`. `false`, or absent without validator credentials: its opaque tokens are refused.
+   */
+  introspection?: IssuerIntrospection | false
+}
+
+/** One issuer's introspection endpoint and the credentials we present there. */
+export interface IssuerIntrospection {
+  /** https (http only on loopback). Default: `introspection_endpoint` from the issuer's metadata. */
+  endpoint?: string
+  clientId?: string
+  clientSecret?: string
+  clientAuth?: 'client_secret_basic' | 'client_secret_post'
 }
 
 /** Decides per token whether `iss` is trusted: a config to trust it with, or `undefined` to refuse it. */
@@ -45,6 +61,11 @@ export interface IssuerResolverOptions extends IssuerConfig {
   maxIssuers?: number
   /** Longest wait for the resolver, in milliseconds; past it the request is answered 503. Default 2000. */
   timeout?: number
+  /**
+   * The issuer of a request's opaque token (which does not name one), e.g. from its host or path;
+   * `undefined` refuses the token (401). The resolver then decides on it as on a JWT's `iss`.
+   */
+  fromRequest?: (request: RequestLike) => string | undefined
 }
 
 /** The resolver as the validator uses it: a function (a template compiled into one) and its bounds. */
@@ -60,14 +81,16 @@ export interface ResolvedIssuerResolver {
   cacheMax: number
   maxIssuers: number
   timeout: number
+  fromRequest: ((request: RequestLike) => string | undefined) | undefined
 }
 
 const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 const GUID_ONLY = new RegExp(`^${GUID}$`)
 const PLACEHOLDER = '{tenantid}'
-const CONFIG_KEYS = ['profile', 'audience', 'algorithms', 'jwksUri', 'jwks'] as const
+const CONFIG_KEYS = ['profile', 'audience', 'algorithms', 'jwksUri', 'jwks', 'introspection'] as const
 const RESOLVER_KEYS = new Set<string>([
   ...CONFIG_KEYS,
+  'fromRequest',
   'resolve',
   'template',
   'tenants',
@@ -107,6 +130,12 @@ export function resolveIssuerResolver(
     cacheMax: count(options.cacheMax, 'issuer.cacheMax', 1000, true),
     maxIssuers: count(options.maxIssuers, 'issuer.maxIssuers', 100, true),
     timeout: count(options.timeout, 'issuer.timeout', 2000),
+    fromRequest: options.fromRequest,
+  }
+  if (options.fromRequest !== undefined && typeof options.fromRequest !== 'function') {
+    throw new TypeError(
+      'createValidator: `issuer.fromRequest` must be a function (request) => issuer | undefined',
+    )
   }
   if ((options.resolve === undefined) === (options.template === undefined)) {
     throw new TypeError(
@@ -152,6 +181,9 @@ function compileTemplate(
   const [prefix, suffix] = template.split(PLACEHOLDER) as [string, string]
   const pattern = new RegExp(`^${escape(prefix)}(${GUID})${escape(suffix)}$`)
   const jwksUri = options.jwksUri
+  // `introspection.endpoint` of a template may hold `{tenantid}` too (a realm per tenant).
+  const introspection = typeof options.introspection === 'object' ? options.introspection : undefined
+  const endpoint = typeof introspection?.endpoint === 'string' ? introspection.endpoint : undefined
   return {
     sample,
     listed:
@@ -159,7 +191,12 @@ function compileTemplate(
     resolve(iss) {
       const tenant = pattern.exec(iss)?.[1]
       if (tenant === undefined || (allowed !== 'any' && !allowed.has(tenant))) return undefined
-      return jwksUri === undefined ? {} : { jwksUri: jwksUri.replace(PLACEHOLDER, tenant) }
+      if (jwksUri === undefined && endpoint === undefined) return {}
+      const config: IssuerConfig = {}
+      if (jwksUri !== undefined) config.jwksUri = jwksUri.replace(PLACEHOLDER, tenant)
+      if (endpoint !== undefined)
+        config.introspection = { ...introspection, endpoint: endpoint.replace(PLACEHOLDER, tenant) }
+      return config
     },
   }
 }

@@ -22,6 +22,32 @@ export interface TrustedIssuer {
   keySet: KeySet
 }
 
+/** How a trusted issuer's opaque tokens are introspected: checked, with the validator's credentials filled in. */
+export interface IssuerIntrospectionConfig {
+  /** `undefined`: the `introspection_endpoint` of the issuer's metadata. */
+  endpoint: string | undefined
+  clientId: string
+  clientSecret: string
+  clientAuth: 'client_secret_basic' | 'client_secret_post'
+}
+
+/** A trusted issuer's checked config, before any key set exists for it. */
+export interface IssuerTrust {
+  profile: ResolvedProfile
+  algorithms: readonly string[]
+  keySet?: KeySet
+  jwksUri?: string
+  /** `undefined`: this issuer's opaque tokens are refused. */
+  introspection: IssuerIntrospectionConfig | undefined
+}
+
+/** The validator's `introspection` as every issuer's default: whether it is set, and its credentials. */
+export interface IntrospectionDefaults {
+  clientId: string | undefined
+  clientSecret: string | undefined
+  clientAuth: 'client_secret_basic' | 'client_secret_post'
+}
+
 export interface IssuerResolutionDeps {
   spec: ResolvedIssuerResolver
   /** `jwt.algorithms`: an issuer's own list may only narrow it. */
@@ -32,20 +58,20 @@ export interface IssuerResolutionDeps {
   checkEndpoint(url: string, name: string): string
   /** The issuer's profile from its config (throws `TypeError` for a bad one). */
   profileFor(url: string, profile: unknown, audience: unknown, name: string): ResolvedProfile
-  /** A remote key set from the bounded per-issuer cache (`jwksUri` undefined: from discovery). */
-  remoteKeySet(issuer: string, jwksUri: string | undefined): KeySet
+  /** The validator's `introspection` (undefined: not set, and no issuer may introspect). */
+  introspection: IntrospectionDefaults | undefined
   now: () => number
 }
 
 interface Decision {
   /** `undefined`: the resolver refused this issuer. */
-  trusted:
-    { profile: ResolvedProfile; algorithms: readonly string[]; keySet?: KeySet; jwksUri?: string } | undefined
+  trusted: IssuerTrust | undefined
 }
 
 /** Longer `iss` values are refused without asking the resolver (they also bound the cache's memory). */
 const MAX_ISSUER_LENGTH = 2048
-const CONFIG_KEYS = new Set(['profile', 'audience', 'algorithms', 'jwksUri', 'jwks'])
+const CONFIG_KEYS = new Set(['profile', 'audience', 'algorithms', 'jwksUri', 'jwks', 'introspection'])
+const INTROSPECTION_KEYS = new Set(['endpoint', 'clientId', 'clientSecret', 'clientAuth'])
 
 export function createIssuerResolution(deps: IssuerResolutionDeps) {
   const { spec } = deps
@@ -77,14 +103,52 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     }
     if (config.jwks !== undefined && config.jwksUri !== undefined)
       throw new TypeError(`${name}: give jwks or jwksUri, not both`)
+    const introspection = checkIntrospection(config.introspection, `${name}.introspection`)
     if (config.jwks !== undefined) {
-      return { profile, algorithms, keySet: createLocalKeySet(config.jwks, { algorithms }) }
+      return { profile, algorithms, introspection, keySet: createLocalKeySet(config.jwks, { algorithms }) }
     }
     if (config.jwksUri !== undefined) {
       if (typeof config.jwksUri !== 'string') throw new TypeError(`${name}.jwksUri must be a URL string`)
-      return { profile, algorithms, jwksUri: deps.checkEndpoint(config.jwksUri, `${name}.jwksUri`) }
+      const jwksUri = deps.checkEndpoint(config.jwksUri, `${name}.jwksUri`)
+      return { profile, algorithms, introspection, jwksUri }
     }
-    return { profile, algorithms }
+    return { profile, algorithms, introspection }
+  }
+
+  /** An issuer's introspection over the validator's credentials; `undefined` when it has none. */
+  function checkIntrospection(given: unknown, name: string): IssuerIntrospectionConfig | undefined {
+    const defaults = deps.introspection
+    if (given === false) return undefined
+    if (given !== undefined && (given === null || typeof given !== 'object' || Array.isArray(given)))
+      throw new TypeError(`${name} must be an object or false`)
+    if (given !== undefined && defaults === undefined)
+      throw new TypeError(`${name} needs the validator's \`introspection\` option`)
+    const own = (given ?? {}) as Record<string, unknown>
+    for (const key of Object.keys(own)) {
+      if (!INTROSPECTION_KEYS.has(key)) throw new TypeError(`${name}.${key} is not an introspection option`)
+    }
+    const clientId = own.clientId ?? defaults?.clientId
+    const clientSecret = own.clientSecret ?? defaults?.clientSecret
+    // Absent, and no validator credentials to fall back on: this issuer simply does not introspect.
+    if (given === undefined && (clientId === undefined || clientSecret === undefined)) return undefined
+    for (const [key, value] of [
+      ['clientId', clientId],
+      ['clientSecret', clientSecret],
+    ] as const) {
+      if (typeof value !== 'string' || value.length === 0)
+        throw new TypeError(
+          `${name}.${key} must be a non-empty string (or set it in the validator's introspection)`,
+        )
+    }
+    const clientAuth = own.clientAuth ?? defaults!.clientAuth
+    if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post')
+      throw new TypeError(`${name}.clientAuth must be client_secret_basic or client_secret_post`)
+    let endpoint: string | undefined
+    if (own.endpoint !== undefined) {
+      if (typeof own.endpoint !== 'string') throw new TypeError(`${name}.endpoint must be a URL string`)
+      endpoint = deps.checkEndpoint(own.endpoint, `${name}.endpoint`)
+    }
+    return { endpoint, clientId: clientId as string, clientSecret: clientSecret as string, clientAuth }
   }
 
   // A template's config is fixed: a mistake in it is a TypeError now, not a 503 on every token.
@@ -117,8 +181,11 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
   }
 
   return {
-    /** The trusted issuer for a token's `iss`, or `undefined`; rejects with a 503 `UnavailableError`. */
-    async resolve(iss: string): Promise<TrustedIssuer | undefined> {
+    /**
+     * The checked config of a trusted issuer (a JWT's `iss`, or the issuer a request names for an
+     * opaque token), or `undefined`; rejects with a 503 `UnavailableError`.
+     */
+    async trust(iss: string): Promise<IssuerTrust | undefined> {
       // Only an acceptable `iss` is ever remembered, so a remembered one needs no second look.
       let decision = decisions.get(iss)
       if (decision === undefined) {
@@ -133,13 +200,12 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
         }
         decision = await question
       }
-      const trusted = decision.trusted
-      if (trusted === undefined) return undefined
-      const keySet = trusted.keySet ?? deps.remoteKeySet(iss, trusted.jwksUri)
-      return { profile: trusted.profile, algorithms: trusted.algorithms, keySet }
+      return decision.trusted
     },
   }
 }
+
+export type IssuerResolution = ReturnType<typeof createIssuerResolution>
 
 /** Runs `work` with a deadline: a throw, a rejection and a hang past `timeout` ms all reject. */
 async function bounded<T>(work: () => T | Promise<T>, timeout: number): Promise<T> {

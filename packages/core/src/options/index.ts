@@ -137,7 +137,6 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     issuer: options.issuer,
     checkUrl: (issuer, name) => checkIssuer(issuer, allowInsecure, name),
     checkEndpoint: (url, name) => checkEndpoint(url, name, allowInsecure),
-    introspects: options.introspection !== undefined,
     audiences,
     profile: options.profile,
     jwtTyp: (options.jwt as JwtOptions | undefined)?.typ,
@@ -160,7 +159,7 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     introspection:
       options.introspection === undefined
         ? undefined
-        : resolveIntrospection(options.introspection, issuers, allowInsecure),
+        : resolveIntrospection(options.introspection, issuers, allowInsecure, issuerResolver !== undefined),
     allowBodyToken: optionalBoolean(options.allowBodyToken, 'allowBodyToken') ?? false,
     allowQueryToken: optionalBoolean(options.allowQueryToken, 'allowQueryToken') ?? false,
     maxTokenLength: positiveNumber(options.maxTokenLength, 'maxTokenLength', DEFAULTS.maxTokenLength, true),

@@ -4,10 +4,15 @@ import { optionalBoolean, positiveNumber, requiredString, seconds } from './valu
 
 /** Options of the RFC 7662 introspection strategy. */
 export interface IntrospectionOptions {
-  /** Default: `introspection_endpoint` from the issuer's metadata (one issuer only). */
+  /**
+   * Default: `introspection_endpoint` from the issuer's metadata (one issuer only). With an issuer
+   * resolver, each issuer's endpoint is its own (`introspection.endpoint` of its config).
+   */
   endpoint?: string
-  clientId: string
-  clientSecret: string
+  /** Required, except with an issuer resolver (then the default credentials of every issuer). */
+  clientId?: string
+  /** Required with `clientId`. */
+  clientSecret?: string
   /** Default `client_secret_basic`. */
   clientAuth?: 'client_secret_basic' | 'client_secret_post'
   /** Deadline of one introspection call, in milliseconds. Default 3000. */
@@ -28,6 +33,7 @@ export interface IntrospectionOptions {
 
 export interface ResolvedIntrospectionOptions {
   endpoint: string | undefined
+  /** `''` only with an issuer resolver and no default credentials (each issuer then gives its own). */
   clientId: string
   clientSecret: string
   clientAuth: 'client_secret_basic' | 'client_secret_post'
@@ -44,10 +50,18 @@ export function resolveIntrospection(
   options: IntrospectionOptions,
   issuers: string[],
   allowInsecure: boolean,
+  dynamic = false,
 ): ResolvedIntrospectionOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('createValidator: `introspection` must be an object')
   }
+  if (dynamic && options.endpoint !== undefined) {
+    throw new TypeError(
+      'createValidator: with an issuer resolver, give each issuer its `introspection.endpoint` (or let it be discovered), not `introspection.endpoint`',
+    )
+  }
+  // With a resolver the credentials are only defaults: both or neither.
+  const credentials = !dynamic || options.clientId !== undefined || options.clientSecret !== undefined
   const endpoint =
     options.endpoint === undefined
       ? undefined
@@ -66,8 +80,8 @@ export function resolveIntrospection(
   }
   return {
     endpoint,
-    clientId: requiredString(options.clientId, 'introspection.clientId'),
-    clientSecret: requiredString(options.clientSecret, 'introspection.clientSecret'),
+    clientId: credentials ? requiredString(options.clientId, 'introspection.clientId') : '',
+    clientSecret: credentials ? requiredString(options.clientSecret, 'introspection.clientSecret') : '',
     clientAuth,
     timeoutMs: positiveNumber(options.timeout, 'introspection.timeout', defaults.timeoutMs, true),
     cacheMaxAgeMs: seconds(options.cacheMaxAge, 'introspection.cacheMaxAge', defaults.cacheMaxAge),

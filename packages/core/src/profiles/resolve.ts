@@ -1,7 +1,7 @@
-import { PROFILE_NAMES, PROFILES } from './builtin.js'
-import { claimValues, pathList, stringList, typList } from './option-values.js'
-import type { ClaimPath, ProfileDefinition, ProfileName, ProfileOptions, ResolvedProfile } from './types.js'
-import { normalizeTyp } from '../jws/header.js'
+import { complete } from './complete.js'
+import { profileDefinition } from './definition.js'
+import { stringList } from './option-values.js'
+import type { ProfileName, ProfileOptions, ResolvedProfile } from './types.js'
 import {
   isResolverInput,
   resolveIssuerResolver,
@@ -31,8 +31,6 @@ export interface ProfileInputs {
   checkUrl: (url: string, name: string) => string
   /** The validator's key set URL check (https, or http on loopback). */
   checkEndpoint?: (url: string, name: string) => string
-  /** Whether `introspection` is configured (an issuer resolver does not combine with it yet). */
-  introspects?: boolean
   audiences: readonly string[]
   profile: unknown
   /** `jwt.typ` as given: when present it overrides every profile's `typ` (the older option). */
@@ -59,12 +57,6 @@ export interface DynamicIssuers extends ResolvedIssuerResolver {
   checkIssuer(url: string, name: string): string
   checkEndpoint(url: string, name: string): string
 }
-
-const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
-const ENTRA_V1 = new RegExp(`^https://sts\\.windows\\.net/(${GUID})/$`, 'i')
-const ENTRA_V2 = new RegExp(`^https://login\\.microsoftonline\\.com/(${GUID})/v2\\.0$`, 'i')
-const APP_ID = new RegExp(`^${GUID}$`, 'i')
-const APP_ID_URI = new RegExp(`^api://(${GUID})$`, 'i')
 
 /**
  * Reads `issuer` (a URL, an `{ url, profile?, audience? }` object, or a list of both) and the
@@ -98,11 +90,6 @@ export function resolveIssuers(inputs: ProfileInputs): ResolvedIssuers {
 }
 
 function dynamicIssuers(inputs: ProfileInputs): DynamicIssuers {
-  if (inputs.introspects) {
-    throw new TypeError(
-      'createValidator: an issuer resolver works with `jwt` only; list the issuers to use `introspection`',
-    )
-  }
   const spec = resolveIssuerResolver(inputs.issuer, inputs.checkUrl)
   const fallback = profileDefinition(inputs.profile, 'profile')
   if (spec.defaults.profile !== undefined) profileDefinition(spec.defaults.profile, 'issuer.profile')
@@ -118,10 +105,6 @@ function dynamicIssuers(inputs: ProfileInputs): DynamicIssuers {
       return complete(definition, url, audiences, inputs, name)
     },
   }
-}
-
-interface NamedDefinition extends ProfileDefinition {
-  name: string
 }
 
 function issuerEntries(issuer: unknown, checkUrl: ProfileInputs['checkUrl']): IssuerOptions[] {
@@ -147,117 +130,3 @@ function issuerEntries(issuer: unknown, checkUrl: ProfileInputs['checkUrl']): Is
     throw new TypeError(`createValidator: \`${name}\` must be an issuer URL or { url, profile?, audience? }`)
   })
 }
-
-function profileDefinition(profile: unknown, name: string): NamedDefinition {
-  if (profile === undefined) return { ...PROFILES.rfc9068, name: 'rfc9068' }
-  if (typeof profile === 'string') return { ...named(profile, name), name: profile }
-  if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) {
-    throw new TypeError(
-      `createValidator: \`${name}\` must be a profile name (${PROFILE_NAMES.join(', ')}) or an object`,
-    )
-  }
-  const options = profile as ProfileOptions & Record<string, unknown>
-  const base = options.extends === undefined ? 'rfc9068' : options.extends
-  const definition: NamedDefinition = { ...named(base, `${name}.extends`), name: `${base} (customized)` }
-  for (const key of Object.keys(options)) {
-    if (key === 'extends' || options[key] === undefined) continue
-    switch (key) {
-      case 'typ':
-        definition.typ = typList(options.typ, `${name}.typ`)
-        break
-      case 'requiredClaims':
-      case 'clientIdClaims':
-        definition[key] = stringList(options[key], `${name}.${key}`, true)
-        break
-      case 'scopeClaims':
-      case 'roleClaims':
-        definition[key] = pathList(options[key], `${name}.${key}`)
-        break
-      case 'claimValues':
-        definition.claimValues = claimValues(options.claimValues, `${name}.claimValues`)
-        break
-      case 'audienceClaim':
-        if (options.audienceClaim !== 'aud' && options.audienceClaim !== 'client_id') {
-          throw new TypeError(`createValidator: \`${name}.audienceClaim\` must be aud or client_id`)
-        }
-        definition.audienceClaim = options.audienceClaim
-        break
-      default:
-        throw new TypeError(`createValidator: \`${name}.${key}\` is not a profile option`)
-    }
-  }
-  return definition
-}
-
-function named(profile: unknown, name: string): ProfileDefinition {
-  if (typeof profile !== 'string' || !Object.hasOwn(PROFILES, profile)) {
-    throw new TypeError(`createValidator: \`${name}\` must be one of ${PROFILE_NAMES.join(', ')}`)
-  }
-  return PROFILES[profile as ProfileName]
-}
-
-/** The profile an issuer's tokens are checked with: its definition, the older options, its audiences. */
-function complete(
-  definition: NamedDefinition,
-  url: string,
-  audiences: string[],
-  inputs: ProfileInputs,
-  name: string,
-): ResolvedProfile {
-  const claimValues = { ...definition.claimValues }
-  checkIssuerShape(definition, url, name, claimValues)
-  const allowed = new Set(audiences)
-  if (definition.appIdUriAliases) {
-    // Entra: v1 tokens name the app id URI, v2 tokens the app id; both identify one app registration.
-    for (const audience of audiences) {
-      if (APP_ID.test(audience)) allowed.add(`api://${audience}`)
-      const uri = APP_ID_URI.exec(audience)
-      if (uri !== null) allowed.add(uri[1]!)
-    }
-  }
-  const typ =
-    inputs.jwtTyp === false
-      ? false
-      : new Set((inputs.jwtTyp === undefined ? definition.typ : [inputs.jwtTyp]).map(normalizeTyp))
-  return {
-    name: definition.name,
-    typ,
-    requiredClaims: [...new Set([...definition.requiredClaims, ...Object.keys(claimValues)])],
-    claimValues,
-    scopeClaims: (inputs.scopeClaim === undefined ? definition.scopeClaims : [inputs.scopeClaim]).map(toPath),
-    roleClaims: definition.roleClaims.map(toPath),
-    clientIdClaims: [...definition.clientIdClaims],
-    audienceClaim: definition.audienceClaim,
-    audiences: allowed,
-  }
-}
-
-/** A mistyped issuer refuses every token as `unknown_issuer`: say so at construction instead. */
-function checkIssuerShape(
-  definition: NamedDefinition,
-  url: string,
-  name: string,
-  claimValues: Record<string, string>,
-): void {
-  const fail = (rule: string) => {
-    throw new TypeError(`createValidator: \`${name}\` ${url} is not a ${definition.name} issuer: ${rule}`)
-  }
-  if (definition.issuerShape === 'trailing-slash' && !url.endsWith('/')) fail('its issuers end with "/"')
-  if (definition.issuerShape === 'no-trailing-slash' && url.endsWith('/'))
-    fail('its issuers do not end with "/"')
-  if (definition.issuerShape !== 'entra') return
-  if (/\{|\}|\/(common|organizations|consumers)(\/|$)/i.test(url)) {
-    fail("a multi-tenant issuer template needs an issuer resolver; list each tenant's issuer")
-  }
-  const host = new URL(url).hostname.toLowerCase()
-  const tenant = (ENTRA_V1.exec(url) ?? ENTRA_V2.exec(url))?.[1]
-  if (host === 'sts.windows.net' && tenant === undefined)
-    fail('v1 issuers are https://sts.windows.net/{tenant id}/')
-  if (host === 'login.microsoftonline.com' && tenant === undefined) {
-    fail('v2 issuers are https://login.microsoftonline.com/{tenant id}/v2.0')
-  }
-  // The tenant in the issuer and the token's `tid` must agree (Entra claims validation guidance).
-  if (tenant !== undefined) claimValues.tid = tenant.toLowerCase()
-}
-
-const toPath = (path: ClaimPath): readonly string[] => (typeof path === 'string' ? [path] : [...path])

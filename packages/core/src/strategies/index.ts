@@ -1,17 +1,21 @@
 import type { EventListener } from '../events.js'
 import { createIntrospectionClient } from '../introspection/client.js'
+import { createPerIssuerIntrospection } from '../introspection/per-issuer.js'
 import { createIssuerKeySets, type IssuerMetadata } from '../keys/issuer-key-sets.js'
+import { createIssuerResolution, type IssuerResolution } from '../keys/issuer-resolver.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
 import type { Strategy } from '../types.js'
 import { createHybridStrategy } from './hybrid.js'
 import { createJwtStrategy, type JwtStrategy } from './jwt.js'
 import { createOpaqueStrategy, type OpaqueStrategy } from './opaque.js'
-import type { TokenStrategy } from './strategy.js'
+import type { OpaqueVerifier, TokenStrategy } from './strategy.js'
 
 export interface Strategies {
   jwt: JwtStrategy | undefined
-  opaque: OpaqueStrategy | undefined
+  opaque: OpaqueVerifier | undefined
+  /** With an issuer resolver: its decisions, shared by JWT key sets and per-issuer introspection. */
+  resolution: IssuerResolution | undefined
   /** What a route's `strategy` names; undefined when the validator lacks its options. */
   byName: Readonly<Record<Strategy, TokenStrategy | undefined>>
   keySets: ReturnType<typeof createIssuerKeySets> | undefined
@@ -24,7 +28,9 @@ export function createStrategies(
   metadata: IssuerMetadata,
   sharedStore: Store | undefined,
 ): Strategies {
-  const keySets = resolved.jwt === undefined ? undefined : createIssuerKeySets(resolved, emit, metadata)
+  const resolution = createResolution(resolved)
+  const keySets =
+    resolved.jwt === undefined ? undefined : createIssuerKeySets(resolved, emit, metadata, resolution)
   const jwt =
     resolved.jwt === undefined || keySets === undefined
       ? undefined
@@ -38,9 +44,60 @@ export function createStrategies(
           emit,
         })
   if (jwt !== undefined) keySets?.onChange(() => jwt.clearCache())
-  const opaque = createOpaque(resolved, emit, metadata, sharedStore)
+  const opaque =
+    resolution === undefined
+      ? createOpaque(resolved, emit, metadata, sharedStore)
+      : createPerIssuerOpaque(resolved, resolution, emit, sharedStore)
   const hybrid = jwt !== undefined && opaque !== undefined ? createHybridStrategy(jwt, opaque) : undefined
-  return { jwt, opaque, byName: { jwt, opaque, hybrid }, keySets }
+  return { jwt, opaque, resolution, byName: { jwt, opaque, hybrid }, keySets }
+}
+
+/** The issuer resolver's decisions, asked for a JWT's `iss` and for the issuer a request names alike. */
+function createResolution(resolved: ResolvedOptions): IssuerResolution | undefined {
+  const spec = resolved.issuerResolver
+  if (spec === undefined) return undefined
+  const introspection = resolved.introspection
+  return createIssuerResolution({
+    spec,
+    algorithms: resolved.jwt?.algorithms ?? [],
+    checkIssuer: spec.checkIssuer,
+    checkEndpoint: spec.checkEndpoint,
+    profileFor: spec.profileFor,
+    introspection:
+      introspection === undefined
+        ? undefined
+        : {
+            clientId: introspection.clientId || undefined,
+            clientSecret: introspection.clientSecret || undefined,
+            clientAuth: introspection.clientAuth,
+          },
+    now: resolved.now,
+  })
+}
+
+function createPerIssuerOpaque(
+  resolved: ResolvedOptions,
+  resolution: IssuerResolution,
+  emit: EventListener,
+  sharedStore: Store | undefined,
+): OpaqueVerifier | undefined {
+  const introspection = resolved.introspection
+  const spec = resolved.issuerResolver!
+  if (introspection === undefined) return undefined
+  return createPerIssuerIntrospection({
+    resolution,
+    fromRequest: spec.fromRequest,
+    maxIssuers: spec.maxIssuers,
+    idleTtl: spec.cacheTtl,
+    introspection,
+    checkEndpoint: spec.checkEndpoint,
+    cooldown: resolved.jwt?.keySet.cooldownMs ?? 30_000,
+    clockToleranceMs: resolved.clockToleranceMs,
+    dispatcher: resolved.dispatcher,
+    sharedCache: sharedStore,
+    emit,
+    now: resolved.now,
+  })
 }
 
 function createOpaque(

@@ -11,7 +11,7 @@ import type { IntrospectionClient } from '../introspection/client.js'
 import { checkIntrospectionResponse, type ResponseRules } from '../introspection/response.js'
 import type { InspectedToken } from '../jws/decode.js'
 import type { AuthContext, TokenClaims } from '../types.js'
-import { inspect, type TokenStrategy, type Verified } from './strategy.js'
+import { inspect, type OpaqueVerifier, type TokenStrategy, type Verified } from './strategy.js'
 
 export type { SharedCache } from '../introspection/answer-cache.js'
 
@@ -22,6 +22,8 @@ export interface OpaqueStrategyOptions {
   cacheKeyScope: string
   /** Trusted issuers; a response whose `iss` is not listed is refused. */
   issuers: readonly string[]
+  /** The one issuer this server answers for (with an issuer resolver): an answer without `iss` is its. */
+  issuer?: string
   /** This resource's identifiers; a response `aud` must name one of them. */
   audiences: readonly string[]
   /** Refuse responses without `aud` (else `aud` is checked when present). */
@@ -152,7 +154,12 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
     checkIntrospectionResponse(response, now() / 1000, rules)
     const known = contexts.get(response)
     if (known !== undefined && known.token === token) return known
-    const context = buildAuthContext('opaque', token, response as TokenClaims, scopeClaim)
+    // RFC 7662 §2.2 makes `iss` optional: the server we asked vouches for its own issuer.
+    const claims =
+      options.issuer !== undefined && response.iss === undefined
+        ? { ...response, iss: options.issuer }
+        : response
+    const context = buildAuthContext('opaque', token, claims as TokenClaims, scopeClaim)
     contexts.set(response, context)
     return context
   }
@@ -183,13 +190,12 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
         verifyInspected(token, inspect(token), cacheMaxAgeMs),
   }
 
-  return {
+  const verifier: OpaqueVerifier = {
     ...strategy,
     verifyInspected,
     /** Resolves with the auth context of an active, acceptable token; throws `InvalidTokenError` or `UnavailableError`. */
     verify: async (token: string, verifyOptions?: OpaqueVerifyOptions) =>
       (await verifyDetailed(token, verifyOptions)).context,
-    verifyDetailed,
     /** Forgets the cached answer for `token` (revocation); a request in flight for it is no longer cached or joined. */
     evict: (token: string) => evictFingerprint(tokenFingerprint(token)),
     /** The same, by `tokenFingerprint(token)`: how a revocation from another instance reaches this cache. */
@@ -201,6 +207,7 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
       newest.clear()
     },
   }
+  return Object.assign(verifier, { verifyDetailed })
 }
 
 export type OpaqueStrategy = ReturnType<typeof createOpaqueStrategy>

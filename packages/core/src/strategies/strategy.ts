@@ -1,6 +1,7 @@
 import { InvalidTokenError } from '../errors.js'
 import { checkTokenSyntax } from '../extract.js'
 import { inspectToken, type InspectedToken } from '../jws/decode.js'
+import type { RequestLike } from '../request.js'
 import type { AuthContext } from '../types.js'
 
 /** A strategy's verdict: the context, and whether a cache answered (for the `accepted` event). */
@@ -13,12 +14,39 @@ export interface Verified {
 export interface RoutePolicy {
   /** Oldest cached introspection answer this route takes, in ms; undefined: the validator's own bound. */
   cacheMaxAgeMs: number | undefined
-  /** Also introspect a JWT after it verified (sensitive routes of servers that can). */
-  introspect: ((token: string) => Promise<unknown>) | undefined
+  /** Also introspect a JWT after it verified (sensitive routes of servers that can), at its issuer's server. */
+  introspect: ((token: string, context: AuthContext) => Promise<unknown>) | undefined
+}
+
+/**
+ * Where a token came from, for what the token cannot say itself: an opaque token names no issuer,
+ * so with an issuer resolver the request (`issuer.fromRequest`) or the caller (`verify`) does.
+ */
+export interface TokenSource {
+  request?: RequestLike
+  /** The issuer a direct `verify(token, { issuer })` names. */
+  issuer?: string
 }
 
 /** One request's token check, compiled for one route: no strategy name is looked at per request. */
-export type VerifyToken = (token: string) => Promise<Verified>
+export type VerifyToken = (token: string, source?: TokenSource) => Promise<Verified>
+
+/** What hybrid routes, the denylist and revocation need of the opaque strategy (one server or one per issuer). */
+export interface OpaqueVerifier extends TokenStrategy {
+  /** A token already inspected (hybrid routes). */
+  verifyInspected(
+    token: string,
+    inspected: InspectedToken,
+    maxAgeMs: number | undefined,
+    source?: TokenSource,
+  ): Promise<Verified>
+  /** The auth context of an active, acceptable token (`issuer`: whose server to ask, with a resolver). */
+  verify(token: string, options?: { maxAgeMs?: number; issuer?: string }): Promise<AuthContext>
+  /** Forgets cached answers by `tokenFingerprint(token)` (`shared: false` leaves the fleet's tier). */
+  evictFingerprint(fingerprint: string, options?: { shared?: boolean }): void
+  evict(token: string): void
+  clear(): void
+}
 
 /**
  * How a route validates its tokens (`jwt`, `opaque`, `hybrid`). A strategy compiles its check for
@@ -55,7 +83,7 @@ export function withIntrospection(
 ): (token: string, verified: Verified) => Verified | Promise<Verified> {
   if (introspect === undefined) return (_token, verified) => verified
   return async (token, verified) => {
-    await introspect(token)
+    await introspect(token, verified.context)
     return verified
   }
 }
