@@ -1,0 +1,453 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createValidator, type TokenEvent, type ValidatorOptions } from '../../src/index'
+import type { TokenError } from '../../src/errors'
+import { AUDIENCE, NOW, accessToken, signingKey, type SigningKey } from '../helpers/tokens'
+
+// Per-issuer introspection through an issuer resolver, with a real loopback server per test file:
+// `/<tenant>/introspect` answers only that tenant's own credentials, and every tenant publishes
+// RFC 8414 metadata naming its endpoint. Every request is recorded (path, client id, token).
+
+interface Seen {
+  path: string
+  clientId: string
+  secret: string
+  token: string
+}
+const seen: Seen[] = []
+/** The answer per `<tenant>/<token>`; missing: inactive. */
+const answers = new Map<string, Record<string, unknown>>()
+/** What a tenant's metadata names as its introspection endpoint (default its own loopback path). */
+const published = new Map<string, string>()
+let server: Server
+let base = ''
+let clock = NOW * 1000
+let events: TokenEvent[] = []
+let rsa: SigningKey
+
+beforeAll(async () => {
+  rsa = await signingKey('RS256')
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+    req.on('end', () => {
+      const path = req.url ?? ''
+      const basic = Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString('utf8')
+      const form = new URLSearchParams(body)
+      const [clientId = '', secret = ''] = basic
+        ? basic.split(':')
+        : [form.get('client_id'), form.get('client_secret')]
+      seen.push({ path, clientId: clientId ?? '', secret: secret ?? '', token: form.get('token') ?? '' })
+      res.setHeader('content-type', 'application/json')
+      const tenant = /^\/(\w+)\//.exec(path)?.[1] ?? ''
+      if (path.endsWith('/.well-known/openid-configuration')) {
+        const issuer = `${base}/${tenant}`
+        const endpoint = published.get(tenant) ?? `${issuer}/introspect`
+        return void res.end(
+          JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks`, introspection_endpoint: endpoint }),
+        )
+      }
+      if (path.endsWith('/jwks')) return void res.end(JSON.stringify({ keys: [rsa.publicJwk] }))
+      if (path.endsWith('/introspect')) {
+        // Each tenant knows only its own client: `<tenant>-api` / `<tenant>-secret`.
+        if (clientId !== `${tenant}-api` || secret !== `${tenant}-secret`) {
+          res.statusCode = 401
+          return void res.end('{"error":"invalid_client"}')
+        }
+        const answer = answers.get(`${tenant}/${form.get('token')}`) ?? { active: false }
+        return void res.end(JSON.stringify(answer))
+      }
+      res.statusCode = 404
+      res.end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise((resolve) => server.close(resolve)))
+beforeEach(() => {
+  clock = NOW * 1000
+  events = []
+  seen.length = 0
+  answers.clear()
+  published.clear()
+})
+
+const issuerOf = (tenant: string) => `${base}/${tenant}`
+const credentials = (tenant: string) => ({ clientId: `${tenant}-api`, clientSecret: `${tenant}-secret` })
+const active = (extra: Record<string, unknown> = {}) => ({
+  active: true,
+  aud: AUDIENCE,
+  scope: 'items:read',
+  sub: 'user-1',
+  exp: NOW + 600,
+  ...extra,
+})
+const introspected = () => seen.filter((request) => request.path.endsWith('/introspect'))
+
+/** A validator whose resolver trusts the tenants in `trusted`, each with its own endpoint and client. */
+function validator(
+  resolve: Extract<ValidatorOptions['issuer'], { resolve?: unknown }>['resolve'],
+  extra: Record<string, unknown> = {},
+  introspection: ValidatorOptions['introspection'] = {},
+) {
+  return createValidator({
+    issuer: { resolve, ...extra },
+    audience: AUDIENCE,
+    now: () => clock,
+    onEvent: (event) => events.push(event),
+    introspection,
+  })
+}
+
+const tenants =
+  (...trusted: string[]) =>
+  (iss: string) => {
+    const tenant = trusted.find((name) => iss === issuerOf(name))
+    return tenant === undefined
+      ? undefined
+      : { introspection: { endpoint: `${iss}/introspect`, ...credentials(tenant) } }
+  }
+
+async function refusal(promise: Promise<unknown>): Promise<Pick<TokenError, 'status' | 'reason'>> {
+  const error = (await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as TokenError
+  expect(error).toBeDefined()
+  return { status: error.status, reason: error.reason }
+}
+
+describe('per-issuer introspection: options', () => {
+  it.each<[string, Partial<ValidatorOptions>, RegExp]>([
+    [
+      'a validator-wide introspection.endpoint',
+      { introspection: { endpoint: 'https://as.test/introspect', clientId: 'a', clientSecret: 'b' } },
+      /give each issuer its `introspection.endpoint`/,
+    ],
+    ['a client id without its secret', { introspection: { clientId: 'a' } }, /introspection.clientSecret/],
+  ])('refuses %s', (_name, extra, message) => {
+    expect(() =>
+      createValidator({ issuer: () => undefined, audience: AUDIENCE, ...extra } as ValidatorOptions),
+    ).toThrow(message)
+  })
+
+  it('refuses an issuer.fromRequest that is not a function', () => {
+    expect(() =>
+      createValidator({
+        issuer: { resolve: () => undefined, fromRequest: 'host' as never },
+        audience: AUDIENCE,
+        introspection: {},
+      }),
+    ).toThrow(/issuer.fromRequest/)
+  })
+
+  it.each<[string, unknown, RegExp]>([
+    ['an unknown field', { endpoint: 'https://as.test/i', scope: 'x' }, /introspection.scope is not/],
+    ['an http endpoint off loopback', { endpoint: 'http://as.example/i', ...credentials('a') }, /https/],
+    ['a missing secret (no validator default)', { clientId: 'x' }, /clientSecret/],
+    ['a bad clientAuth', { ...credentials('a'), clientAuth: 'private_key_jwt' }, /clientAuth/],
+  ])("a template's introspection with %s is a TypeError at construction", (_name, introspection, message) => {
+    expect(() =>
+      createValidator({
+        issuer: {
+          template: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+          tenants: 'any',
+          introspection: introspection as never,
+        },
+        audience: AUDIENCE,
+        introspection: {},
+      }),
+    ).toThrow(message)
+  })
+
+  it('an issuer config with introspection needs the validator introspection option', () => {
+    expect(() =>
+      createValidator({
+        issuer: {
+          template: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+          tenants: 'any',
+          introspection: { endpoint: 'https://as.test/i', ...credentials('a') },
+        },
+        audience: AUDIENCE,
+        jwt: { algorithms: ['RS256'] },
+      }),
+    ).toThrow(/needs the validator's `introspection` option/)
+  })
+
+  it('a resolver result with a bad introspection config is a 503, and nothing is fetched', async () => {
+    const tokens = validator(() => ({ introspection: { endpoint: 'ftp://x', ...credentials('a') } }))
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 503,
+      reason: 'issuer_unavailable',
+    })
+    expect(seen).toEqual([])
+  })
+
+  it('verify refuses an issuer that is not a string', async () => {
+    const tokens = validator(tenants('a'))
+    await expect(tokens.verify('opaque-1', { issuer: 42 as never })).rejects.toThrow(TypeError)
+  })
+})
+
+describe('per-issuer introspection: trust', () => {
+  it("introspects a trusted issuer's token at its own endpoint with its own credentials", async () => {
+    answers.set('a/opaque-1', active())
+    answers.set('b/opaque-2', active({ scope: 'items:write', iss: issuerOf('b') }))
+    const tokens = validator(tenants('a', 'b'))
+    const a = await tokens.verify('opaque-1', { issuer: issuerOf('a') })
+    const b = await tokens.verify('opaque-2', { issuer: issuerOf('b') })
+    // An answer without `iss` belongs to the issuer we asked.
+    expect([a.issuer, a.scopes, a.strategy]).toEqual([issuerOf('a'), ['items:read'], 'opaque'])
+    expect([b.issuer, b.scopes]).toEqual([issuerOf('b'), ['items:write']])
+    expect(introspected().map(({ path, clientId, token }) => [path, clientId, token])).toEqual([
+      ['/a/introspect', 'a-api', 'opaque-1'],
+      ['/b/introspect', 'b-api', 'opaque-2'],
+    ])
+  })
+
+  it('refuses a refused issuer with 401 and no request at all', async () => {
+    answers.set('c/opaque-1', active())
+    const tokens = validator(tenants('a'))
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('c') }))).toEqual({
+      status: 401,
+      reason: 'unknown_issuer',
+    })
+    expect(seen).toEqual([])
+  })
+
+  it('refuses an opaque token whose request names no issuer', async () => {
+    const tokens = validator(tenants('a'))
+    expect(await refusal(tokens.verify('opaque-1'))).toEqual({ status: 401, reason: 'unknown_issuer' })
+    const request = { method: 'GET', headers: { authorization: 'Bearer opaque-1' } }
+    expect(await refusal(tokens.authenticate(request))).toEqual({ status: 401, reason: 'unknown_issuer' })
+    expect(seen).toEqual([])
+  })
+
+  it('asks the resolver about the issuer issuer.fromRequest names (a header here)', async () => {
+    answers.set('a/opaque-1', active())
+    const asked: string[] = []
+    const tokens = validator((iss) => (asked.push(iss), tenants('a')(iss)), {
+      fromRequest: (request: { headers: Record<string, unknown> }) =>
+        issuerOf(String(request.headers['x-tenant'])),
+    })
+    const request = (tenant: string) => ({
+      method: 'GET',
+      headers: { authorization: 'Bearer opaque-1', 'x-tenant': tenant },
+    })
+    expect((await tokens.authenticate(request('a')))?.issuer).toBe(issuerOf('a'))
+    expect(await refusal(tokens.authenticate(request('z')))).toEqual({
+      status: 401,
+      reason: 'unknown_issuer',
+    })
+    // Decisions are cached as for a JWT's `iss`: a second request asks nothing.
+    await tokens.authenticate(request('a'))
+    expect(asked).toEqual([issuerOf('a'), issuerOf('z')])
+  })
+
+  it('an issuer.fromRequest that throws is a 503', async () => {
+    const tokens = validator(tenants('a'), {
+      fromRequest: () => {
+        throw new Error('no tenant table')
+      },
+    })
+    const request = { method: 'GET', headers: { authorization: 'Bearer opaque-1' } }
+    expect(await refusal(tokens.authenticate(request))).toEqual({ status: 503, reason: 'issuer_unavailable' })
+  })
+
+  it.each<[string, () => unknown]>([
+    [
+      'throws',
+      () => {
+        throw new Error('tenant db down')
+      },
+    ],
+    ['hangs past its timeout', () => new Promise(() => {})],
+  ])('a resolver that %s answers 503 and nothing is fetched', async (_name, resolve) => {
+    const tokens = validator(resolve as never, { timeout: 50 })
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 503,
+      reason: 'issuer_unavailable',
+    })
+    expect(seen).toEqual([])
+  })
+
+  it("refuses an answer whose iss is another issuer's", async () => {
+    answers.set('a/opaque-1', active({ iss: issuerOf('b') }))
+    const tokens = validator(tenants('a', 'b'))
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 401,
+      reason: 'unknown_issuer',
+    })
+  })
+
+  it("holds an answer to the issuer's own audience", async () => {
+    answers.set('a/opaque-1', active({ aud: 'https://tenant-a.api' }))
+    answers.set('a/opaque-2', active())
+    const tokens = validator((iss) =>
+      iss === issuerOf('a')
+        ? {
+            audience: 'https://tenant-a.api',
+            introspection: { endpoint: `${iss}/introspect`, ...credentials('a') },
+          }
+        : undefined,
+    )
+    expect((await tokens.verify('opaque-1', { issuer: issuerOf('a') })).subject).toBe('user-1')
+    expect(await refusal(tokens.verify('opaque-2', { issuer: issuerOf('a') }))).toEqual({
+      status: 401,
+      reason: 'wrong_audience',
+    })
+  })
+
+  it('never shares an answer between issuers, even for one token at one endpoint with one client', async () => {
+    answers.set('a/shared-token', active())
+    const tokens = validator((iss) =>
+      iss === issuerOf('a') || iss === issuerOf('b')
+        ? { introspection: { endpoint: `${issuerOf('a')}/introspect`, ...credentials('a') } }
+        : undefined,
+    )
+    const a = await tokens.verify('shared-token', { issuer: issuerOf('a') })
+    const b = await tokens.verify('shared-token', { issuer: issuerOf('b') })
+    expect([a.issuer, b.issuer]).toEqual([issuerOf('a'), issuerOf('b')])
+    // Each issuer asked once: the second is not answered from the first's cache.
+    expect(introspected()).toHaveLength(2)
+    await tokens.verify('shared-token', { issuer: issuerOf('a') })
+    expect(introspected()).toHaveLength(2)
+  })
+
+  it('an issuer with introspection: false, or none and no validator credentials, refuses opaque tokens without a request', async () => {
+    answers.set('a/opaque-1', active())
+    for (const config of [{ introspection: false as const }, {}]) {
+      const tokens = validator(() => config)
+      expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+        status: 401,
+        reason: 'issuer_not_introspected',
+      })
+    }
+    expect(seen).toEqual([])
+  })
+})
+
+describe('per-issuer introspection: defaults and discovery', () => {
+  it("uses the validator's credentials and the issuer's discovered introspection_endpoint", async () => {
+    answers.set('a/opaque-1', active())
+    const tokens = validator((iss) => (iss === issuerOf('a') ? {} : undefined), {}, credentials('a'))
+    expect((await tokens.verify('opaque-1', { issuer: issuerOf('a') })).issuer).toBe(issuerOf('a'))
+    // RFC 8414 §3.1 first (404 here), then OpenID discovery.
+    expect(seen.map(({ path, clientId }) => [path, clientId])).toEqual([
+      ['/.well-known/oauth-authorization-server/a', ''],
+      ['/a/.well-known/openid-configuration', ''],
+      ['/a/introspect', 'a-api'],
+    ])
+  })
+
+  it('an issuer overrides part of the validator credentials', async () => {
+    answers.set('b/opaque-1', active())
+    const tokens = validator(
+      (iss) =>
+        iss === issuerOf('b')
+          ? { introspection: { clientId: 'b-api', clientSecret: 'b-secret' } }
+          : undefined,
+      {},
+      { clientId: 'default-api', clientSecret: 'default-secret', clientAuth: 'client_secret_post' },
+    )
+    expect((await tokens.verify('opaque-1', { issuer: issuerOf('b') })).subject).toBe('user-1')
+    expect(introspected().map(({ clientId, secret }) => [clientId, secret])).toEqual([['b-api', 'b-secret']])
+  })
+
+  it('refuses a discovered endpoint off the URL rules with 503 and never calls it', async () => {
+    published.set('a', 'http://introspect.example/steal')
+    const tokens = validator(() => ({}), {}, credentials('a'))
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 503,
+      reason: 'introspection_unavailable',
+    })
+    expect(seen.map((request) => request.path)).toEqual([
+      '/.well-known/oauth-authorization-server/a',
+      '/a/.well-known/openid-configuration',
+    ])
+  })
+
+  it('wrong credentials for one issuer are a 503 introspection_unauthorized', async () => {
+    const tokens = validator(() => ({
+      introspection: { endpoint: `${issuerOf('a')}/introspect`, ...credentials('b') },
+    }))
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 503,
+      reason: 'introspection_unauthorized',
+    })
+  })
+})
+
+describe('per-issuer introspection: bounds', () => {
+  it('refuses an issuer over maxIssuers with 503 issuer_limit and no request, until a slot is idle', async () => {
+    answers.set('a/opaque-1', active())
+    answers.set('b/opaque-1', active())
+    const tokens = validator(tenants('a', 'b'), { maxIssuers: 1, cacheTtl: 60 })
+    await tokens.verify('opaque-1', { issuer: issuerOf('a') })
+    const before = seen.length
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('b') }))).toEqual({
+      status: 503,
+      reason: 'issuer_limit',
+    })
+    expect(seen.length).toBe(before)
+    // The issuer holding the slot keeps working; once it has been idle for cacheTtl, b gets it.
+    await tokens.verify('opaque-1', { issuer: issuerOf('a') })
+    clock += 61_000
+    expect((await tokens.verify('opaque-1', { issuer: issuerOf('b') })).issuer).toBe(issuerOf('b'))
+  })
+
+  it('a revocation reaches the answer cache of every issuer', async () => {
+    answers.set('a/opaque-1', active())
+    const tokens = validator(tenants('a'))
+    await tokens.verify('opaque-1', { issuer: issuerOf('a') })
+    await tokens.verify('opaque-1', { issuer: issuerOf('a') })
+    expect(introspected()).toHaveLength(1)
+    await tokens.revoke('opaque-1')
+    answers.set('a/opaque-1', { active: false })
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 401,
+      reason: 'inactive',
+    })
+    await tokens.close()
+  })
+})
+
+describe('per-issuer introspection: hybrid routes', () => {
+  function hybrid() {
+    return createValidator({
+      issuer: (iss) =>
+        iss === issuerOf('a')
+          ? { jwksUri: `${iss}/jwks`, introspection: { endpoint: `${iss}/introspect`, ...credentials('a') } }
+          : undefined,
+      audience: AUDIENCE,
+      now: () => clock,
+      jwt: { algorithms: ['RS256'] },
+      introspection: {},
+    })
+  }
+
+  it('a JWT goes the JWT way (no introspection), an opaque token to its named issuer', async () => {
+    const tokens = hybrid()
+    const jwt = await accessToken(rsa, { iss: issuerOf('a') })
+    expect((await tokens.verify(jwt)).strategy).toBe('jwt')
+    expect(introspected()).toEqual([])
+    answers.set('a/opaque-1', active())
+    expect((await tokens.verify('opaque-1', { issuer: issuerOf('a') })).strategy).toBe('opaque')
+  })
+
+  it("a sensitive route's introspectJwt asks the JWT's own issuer's server", async () => {
+    const tokens = hybrid()
+    const jwt = await accessToken(rsa, { iss: issuerOf('a') })
+    answers.set(`a/${jwt}`, active({ iss: issuerOf('a') }))
+    const context = await tokens.verify(jwt, { sensitive: true, introspectJwt: true })
+    expect(context.strategy).toBe('jwt')
+    expect(introspected().map(({ path, clientId }) => [path, clientId])).toEqual([['/a/introspect', 'a-api']])
+    answers.set(`a/${jwt}`, { active: false })
+    expect(await refusal(tokens.verify(jwt, { sensitive: true, introspectJwt: true }))).toEqual({
+      status: 401,
+      reason: 'inactive',
+    })
+    await tokens.close()
+  })
+})
