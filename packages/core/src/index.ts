@@ -1,11 +1,19 @@
 export { createValidator, isValidator } from './validator.js'
-export type { Validator, Authenticator } from './validator.js'
-export type { CheckName, ClaimsSummary, ExplainCheck, ExplainReport } from './explain/index.js'
+export type { Validator, Authenticator, VerifyOptions } from './validator.js'
+export type {
+  CheckName,
+  ClaimsSummary,
+  ExplainCheck,
+  ExplainGuards,
+  ExplainOptions,
+  ExplainReport,
+} from './explain/index.js'
 export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } from './options.js'
 export type { ClaimPath, IssuerInput, IssuerOptions, ProfileName, ProfileOptions } from './profiles/index.js'
 export { PROFILE_NAMES } from './profiles/index.js'
 export type {
   IssuerConfig,
+  IssuerIntrospection,
   IssuerResolverFunction,
   IssuerResolverOptions,
 } from './keys/issuer-resolver-options.js'

@@ -15,7 +15,7 @@ import { compileRoute, routeKey } from './route.js'
 import { createStrategies } from './strategies/index.js'
 import type { Claims } from './adapter-kit-types.js'
 import type { AuthContext, RouteOptions, TokenClaims } from './types.js'
-import { explainDeps, explainToken, type ExplainReport } from './explain/index.js'
+import { explainDeps, explainToken, type ExplainOptions, type ExplainReport } from './explain/index.js'
 import { describeWithReason, resolveExposeErrorReasons } from './explain/expose-reasons.js'
 
 const VALIDATOR = Symbol.for('tokenguard.validator')
@@ -46,12 +46,15 @@ export interface Validator<C extends TokenClaims = Claims> {
    */
   verify(token: string, routeOptions?: VerifyOptions): Promise<AuthContext<C>>
   /**
-   * Why `token` would be accepted or refused on a route with `routeOptions`: every check in order,
-   * in plain words, naming the option that would change the outcome. Fetches metadata and keys
+   * Why `token` would be accepted or refused on a route with these route options and guards
+   * (`scopes`, `anyScope`, `roles`, `claims`, `stepUp`): every check in order, in plain words,
+   * naming the option or claim that would change the outcome. With an issuer resolver, `issuer`
+   * names an opaque token's issuer. A DPoP proof or client certificate needs a request: the report
+   * says when one is needed, and that it cannot check it. Fetches metadata and keys
    * like a request would; caches no verdict, revokes nothing, emits no accepted or rejected event,
    * and never includes the token.
    */
-  explain(token: string, routeOptions?: RouteOptions): Promise<ExplainReport>
+  explain(token: string, options?: ExplainOptions): Promise<ExplainReport>
   /**
    * Revokes a token on every instance sharing the store; sensitive routes refuse it once this
    * resolves. Takes the token as presented, the `AuthContext` of a request (logout:
@@ -220,7 +223,7 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
       if (context === undefined) throw new MissingTokenError()
       return context
     },
-    async explain(token, routeOptions) {
+    async explain(token, options) {
       if (typeof token !== 'string') throw new TypeError('explain: `token` must be a string')
       const parts = {
         resolved,
@@ -228,7 +231,7 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
         metadata,
         checkDenylist: (context: AuthContext) => useDenylist().check(context),
       }
-      return explainToken(token, explainDeps(parts, routeOptions))
+      return explainToken(token, explainDeps(parts, options))
     },
     revoke: revoker.revoke,
     revokeSubject: revoker.revokeSubject,

@@ -1,18 +1,21 @@
-import { buildAuthContext } from '../auth-context.js'
-import { readBinding } from '../binding-claim.js'
 import { TokenError, type RejectReason } from '../errors.js'
 import { checkTokenSyntax } from '../extract.js'
 import { classifyToken } from '../jws/decode.js'
 import type { ResolvedOptions } from '../options.js'
 import { readClientId } from '../profiles/claims.js'
+import type { ResolvedProfile } from '../profiles/types.js'
 import type { AuthContext, TokenClaims } from '../types.js'
 import { explainJwt } from './jwt-checks.js'
+import { explainBinding } from './binding-checks.js'
+import { explainGuards } from './guard-checks.js'
 import { explainIntrospection } from './opaque-checks.js'
 import type { ExplainDeps, ExplainRoute } from './wiring.js'
 import { CheckList, asDate, summaryValue, type ClaimsSummary, type ExplainReport } from './report.js'
 
-const STATUS: Partial<Record<RejectReason, 400 | 503>> = {
+const STATUS: Partial<Record<RejectReason, 400 | 403 | 503>> = {
   malformed_request: 400,
+  insufficient_scope: 403,
+  insufficient_role: 403,
   keys_unavailable: 503,
   issuer_unavailable: 503,
   issuer_limit: 503,
@@ -33,27 +36,37 @@ export async function explainToken(token: string, deps: ExplainDeps): Promise<Ex
   const strategy = tokenStrategy(token, route, list, resolved)
   let claims: TokenClaims | undefined
   let context: AuthContext | undefined
+  let profile: ResolvedProfile | undefined
   try {
     if (strategy === 'jwt') {
       const found = await explainJwt(token, list, deps)
       claims = found.claims
+      profile = found.profile
       if (list.failed === undefined && found.profile !== undefined)
         context = explainBinding('jwt', token, claims!, found.profile, list, resolved)
-      if (list.failed === undefined && route.introspectJwt) await explainIntrospection(token, list, deps)
+      // The JWT's own verified issuer is the one whose server is asked.
+      if (list.failed === undefined && route.introspectJwt)
+        await explainIntrospection(token, list, deps, claims?.iss as string | undefined)
     } else if (strategy === 'opaque') {
-      const response = await explainIntrospection(token, list, deps)
-      claims = response as TokenClaims | undefined
-      if (list.failed === undefined && response !== undefined)
-        context = explainBinding(
-          'opaque',
-          token,
-          claims!,
-          resolved.profiles.get(claims!.iss as string) ?? resolved.profiles.get(resolved.issuers[0]!)!,
-          list,
-          resolved,
-        )
+      const found = await explainIntrospection(token, list, deps, deps.issuer)
+      if (found !== undefined) {
+        const { response, target } = found
+        // An answer without `iss` is the asked issuer's (as the validator builds its context).
+        claims = (
+          target.issuer !== undefined && response.iss === undefined
+            ? { ...response, iss: target.issuer }
+            : response
+        ) as TokenClaims
+        profile =
+          target.profile ??
+          resolved.profiles.get(claims.iss as string) ??
+          resolved.profiles.get(resolved.issuers[0]!)!
+      }
+      if (list.failed === undefined && claims !== undefined)
+        context = explainBinding('opaque', token, claims, profile!, list, resolved)
     }
     if (context !== undefined && route.sensitive) await explainDenylist(context, list, deps)
+    if (context !== undefined) explainGuards(context, profile, deps.guards, list)
   } catch (error) {
     // A fault of our own shows as what the validator would answer: 503 internal_error.
     list.fail(
@@ -138,51 +151,6 @@ function tokenStrategy(
       : `sent to introspection (strategy '${route.strategy}')`,
   )
   return jwt ? 'jwt' : 'opaque'
-}
-
-/** `cnf` (RFC 7800): what a request must carry besides the token; the request itself is not seen. */
-function explainBinding(
-  strategy: 'jwt' | 'opaque',
-  token: string,
-  claims: TokenClaims,
-  profile: Parameters<typeof buildAuthContext>[3],
-  list: CheckList,
-  resolved: ResolvedOptions,
-): AuthContext | undefined {
-  let binding
-  try {
-    binding = readBinding(claims)
-  } catch (error) {
-    const reason = error instanceof TokenError ? error.reason : 'invalid_claim'
-    list.fail(
-      'binding',
-      reason,
-      'the cnf claim is not one this validator enforces (RFC 7800: jkt or x5t#S256, non-empty strings)',
-      'the issuer must bind tokens by DPoP (jkt) or mTLS (x5t#S256), or not at all',
-    )
-    return undefined
-  }
-  if (binding?.jkt !== undefined && resolved.dpop === undefined)
-    list.fail(
-      'binding',
-      'binding_mismatch',
-      'the token is DPoP-bound (cnf.jkt) and this validator has no dpop option, so it refuses it',
-      'set the dpop option and send the token with the DPoP scheme and a proof (RFC 9449)',
-    )
-  else if (binding === undefined && resolved.dpop?.required)
-    list.fail(
-      'binding',
-      'dpop_required',
-      'dpop.required is set and the token is not DPoP-bound',
-      'ask for a DPoP-bound token (RFC 9449), or unset dpop.required',
-    )
-  else if (binding !== undefined)
-    list.pass(
-      'binding',
-      `the token is bound (${[binding.jkt && 'DPoP cnf.jkt', binding.x5tS256 && 'mTLS cnf.x5t#S256'].filter(Boolean).join(' and ')}): each request must also carry ${binding.jkt ? 'a DPoP proof by that key' : 'the client certificate'} (not checked here)`,
-    )
-  else list.pass('binding', 'a bearer token (no cnf)')
-  return list.failed === undefined ? buildAuthContext(strategy, token, claims, profile) : undefined
 }
 
 async function explainDenylist(context: AuthContext, list: CheckList, deps: ExplainDeps): Promise<void> {

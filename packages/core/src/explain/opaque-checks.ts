@@ -3,6 +3,7 @@ import type { TokenEvent } from '../events.js'
 import type { ResolvedOptions } from '../options.js'
 import { CheckList, asDate, quote } from './report.js'
 import { causeOf } from './key-checks.js'
+import type { IntrospectionTarget } from './introspection-target.js'
 import type { ExplainDeps } from './wiring.js'
 
 const REFRESH_TOKEN_TYPES = new Set(['refresh_token', 'urn:ietf:params:oauth:token-type:refresh_token'])
@@ -15,12 +16,18 @@ export async function explainIntrospection(
   token: string,
   list: CheckList,
   deps: ExplainDeps,
-): Promise<Record<string, unknown> | undefined> {
+  issuer: string | undefined,
+): Promise<{ response: Record<string, unknown>; target: IntrospectionTarget } | undefined> {
+  const target = await deps.introspectionTarget!(issuer)
+  if (!('client' in target)) {
+    list.fail('issuer', target.reason, target.detail, target.fix)
+    return undefined
+  }
   const failures: string[] = []
-  const client = deps.introspectionClient!((event: TokenEvent) => {
+  const client = target.client((event: TokenEvent) => {
     if (event.type === 'introspection' && event.error !== undefined) failures.push(event.error)
   })
-  const endpoint = deps.introspectionEndpoint
+  const endpoint = target.endpoint
   const where =
     endpoint === undefined ? "the issuer's discovered introspection_endpoint" : JSON.stringify(endpoint)
   let response: Record<string, unknown>
@@ -48,8 +55,8 @@ export async function explainIntrospection(
     return undefined
   }
   list.pass('active', 'the authorization server says the token is active')
-  explainAnswer(response, list, deps.resolved, deps.time.clockToleranceSeconds)
-  return response
+  explainAnswer(response, list, deps.resolved, target, deps.time.clockToleranceSeconds)
+  return { response, target }
 }
 
 function introspectionFix(reason: string, what: string): string {
@@ -67,6 +74,7 @@ function explainAnswer(
   response: Record<string, unknown>,
   list: CheckList,
   resolved: ResolvedOptions,
+  target: IntrospectionTarget,
   tolerance: number,
 ): void {
   const options = resolved.introspection!
@@ -102,12 +110,16 @@ function explainAnswer(
       `the answer says nbf ${asDate(nbf)}, in the future`,
       'check the clocks of this host and the issuer',
     )
-  if (typeof iss === 'string' && !resolved.issuers.includes(iss))
+  if (typeof iss === 'string' && !target.issuers.includes(iss))
     list.fail(
       'issuer',
       'unknown_issuer',
-      `the answer's iss is ${quote(iss)}; trusted issuers: ${resolved.issuers.map((item) => JSON.stringify(item)).join(', ')}`,
-      `if you trust it, add ${JSON.stringify(iss)} to the issuer option`,
+      target.issuer === undefined
+        ? `the answer's iss is ${quote(iss)}; trusted issuers: ${target.issuers.map((item) => JSON.stringify(item)).join(', ')}`
+        : `the answer's iss is ${quote(iss)}, not the issuer asked (${JSON.stringify(target.issuer)})`,
+      target.issuer === undefined
+        ? `if you trust it, add ${JSON.stringify(iss)} to the issuer option`
+        : "the issuer's introspection endpoint answers for another issuer: check its introspection.endpoint",
     )
   else list.pass('issuer', iss === undefined ? 'the answer names no iss' : `iss ${quote(iss)} is trusted`)
   const listed = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
@@ -118,11 +130,11 @@ function explainAnswer(
       'the answer has no aud and introspection.requireAudience is set',
       'the authorization server must name the audience, or leave introspection.requireAudience unset',
     )
-  else if (aud !== undefined && !listed.some((item) => resolved.audiences.includes(item as string)))
+  else if (aud !== undefined && !listed.some((item) => target.audiences.includes(item as string)))
     list.fail(
       'aud',
       'wrong_audience',
-      `the answer's aud is ${quote(aud)}; this validator accepts ${resolved.audiences.map((item) => JSON.stringify(item)).join(', ')}`,
+      `the answer's aud is ${quote(aud)}; this validator accepts ${target.audiences.map((item) => JSON.stringify(item)).join(', ')}`,
       'if this API is the intended audience, set audience to one of those values',
     )
   else

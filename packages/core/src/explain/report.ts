@@ -24,6 +24,11 @@ export type CheckName =
   | 'active'
   | 'token_type'
   | 'denylist'
+  | 'scopes'
+  | 'any_scope'
+  | 'roles'
+  | 'claims_check'
+  | 'step_up'
 
 export interface ExplainCheck {
   check: CheckName

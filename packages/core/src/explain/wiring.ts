@@ -1,13 +1,12 @@
 import type { AuthContext } from '../types.js'
-import { createIntrospectionClient, type IntrospectionClient } from '../introspection/client.js'
-import type { EventListener } from '../events.js'
+import { compileGuards, type ExplainOptions } from './guard-checks.js'
+import { introspectionTargets, type FindTarget } from './introspection-target.js'
 import type { IssuerMetadata } from '../keys/issuer-key-sets.js'
 import type { KeySet } from '../keys/key-set.js'
 import type { ResolvedOptions } from '../options.js'
 import { compileRoute } from '../route.js'
 import type { Strategies } from '../strategies/index.js'
 import type { ResolvedProfile } from '../profiles/types.js'
-import type { RouteOptions } from '../types.js'
 
 /**
  * Everything `explain` reads from a validator, gathered here so the checks depend on plain values
@@ -22,9 +21,12 @@ export interface ExplainDeps {
   keySource: { kind: 'secret' | 'jwks' | 'discovery' } | { kind: 'jwksUri'; uri: string } | undefined
   metadata: IssuerMetadata
   time: { clockToleranceSeconds: number; maxTokenAgeSeconds: number | undefined; requiredClaims: string[] }
-  /** A client of its own for the introspection endpoint (caches nothing), reporting failures to `onEvent`. */
-  introspectionClient: ((onEvent: EventListener) => IntrospectionClient) | undefined
-  introspectionEndpoint: string | undefined
+  /** Where a token of an issuer is introspected (with a resolver, per issuer), or why it cannot be. */
+  introspectionTarget: FindTarget | undefined
+  /** With an issuer resolver: the issuer of an opaque token, as `explain(token, { issuer })` names it. */
+  issuer: string | undefined
+  /** The route's guards (`scopes`, `roles`, …), run on the auth context the token would get. */
+  guards: ReturnType<typeof compileGuards>['guards']
   /** The denylist check of sensitive routes (read only: it never records anything). */
   checkDenylist: (context: AuthContext) => Promise<void> | undefined
 }
@@ -49,12 +51,12 @@ export interface ValidatorParts {
 }
 
 /** Builds the deps of one `explain` call; the route options are checked as `route()` checks them. */
-export function explainDeps(parts: ValidatorParts, routeOptions: RouteOptions | undefined): ExplainDeps {
+export function explainDeps(parts: ValidatorParts, options: ExplainOptions | undefined): ExplainDeps {
   const { resolved, metadata } = parts
+  const { route: routeOptions, guards, issuer } = compileGuards(options, resolved.now)
   // Checked as route() checks it; the compiled check itself is not used (it would cache).
   const route = compileRoute({ ...routeOptions, optional: false }, resolved, parts.strategies)
   const jwt = resolved.jwt
-  const introspection = resolved.introspection
   const keySets = parts.strategies.keySets
   return {
     resolved,
@@ -80,22 +82,9 @@ export function explainDeps(parts: ValidatorParts, routeOptions: RouteOptions | 
       maxTokenAgeSeconds: jwt?.maxTokenAgeMs === undefined ? undefined : jwt.maxTokenAgeMs / 1000,
       requiredClaims: jwt?.requiredClaims ?? [],
     },
-    introspectionClient:
-      introspection === undefined
-        ? undefined
-        : (onEvent) =>
-            createIntrospectionClient({
-              endpoint:
-                introspection.endpoint ?? (() => metadata.introspectionEndpoint(resolved.issuers[0]!)),
-              clientId: introspection.clientId,
-              clientSecret: introspection.clientSecret,
-              clientAuth: introspection.clientAuth,
-              timeout: introspection.timeoutMs,
-              maxResponseBytes: introspection.maxResponseBytes,
-              dispatcher: resolved.dispatcher,
-              onEvent,
-            }),
-    introspectionEndpoint: introspection?.endpoint,
+    introspectionTarget: introspectionTargets(resolved, metadata, parts.strategies.resolution),
+    issuer,
+    guards,
     checkDenylist: parts.checkDenylist,
   }
 }

@@ -110,7 +110,16 @@ export function createPerIssuerIntrospection(options: PerIssuerOptions): OpaqueV
 
   function createIntrospectionClient(issuer: string, config: IssuerIntrospectionConfig) {
     return createClient({
-      endpoint: config.endpoint ?? discoveredEndpoint(issuer),
+      endpoint:
+        config.endpoint ??
+        discoveredIntrospectionEndpoint(issuer, {
+          timeout: introspection.timeoutMs,
+          cooldown: options.cooldown,
+          checkEndpoint: options.checkEndpoint,
+          dispatcher: options.dispatcher,
+          emit,
+          now,
+        }),
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       clientAuth: config.clientAuth,
@@ -119,33 +128,6 @@ export function createPerIssuerIntrospection(options: PerIssuerOptions): OpaqueV
       dispatcher: options.dispatcher,
       onEvent: emit,
     })
-  }
-
-  /** RFC 8414 `introspection_endpoint` of an approved issuer, held to the configured URL rule. */
-  function discoveredEndpoint(issuer: string): () => Promise<string> {
-    const cache = createMetadataCache(issuer, {
-      timeout: introspection.timeoutMs,
-      maxResponseBytes: 65_536,
-      cooldown: options.cooldown,
-      dispatcher: options.dispatcher,
-      onEvent: emit,
-      now,
-    })
-    return async () => {
-      let endpoint: unknown
-      try {
-        endpoint = (await cache.get()).introspection_endpoint
-      } catch (error) {
-        throw new UnavailableError({ reason: 'introspection_unavailable', retryAfter: 5, cause: error })
-      }
-      if (typeof endpoint !== 'string')
-        throw new UnavailableError({ reason: 'introspection_unavailable', retryAfter: 30 })
-      try {
-        return options.checkEndpoint(endpoint, 'introspection_endpoint')
-      } catch (error) {
-        throw new UnavailableError({ reason: 'introspection_unavailable', retryAfter: 30, cause: error })
-      }
-    }
   }
 
   async function verifyInspected(
@@ -188,3 +170,46 @@ const sameConfig = (a: IssuerIntrospectionConfig, b: IssuerIntrospectionConfig) 
   a.clientId === b.clientId &&
   a.clientSecret === b.clientSecret &&
   a.clientAuth === b.clientAuth
+
+export interface DiscoveryBounds {
+  timeout: number
+  cooldown: number
+  checkEndpoint(url: string, name: string): string
+  dispatcher: Dispatcher | undefined
+  emit: EventListener
+  now: () => number
+}
+
+/**
+ * The RFC 8414 `introspection_endpoint` of an approved issuer, fetched once (a metadata cache of its
+ * own, freed with its client) and held to the configured URL rule: a 503 when it is missing or not
+ * an acceptable URL, so the endpoint is never called.
+ */
+export function discoveredIntrospectionEndpoint(
+  issuer: string,
+  bounds: DiscoveryBounds,
+): () => Promise<string> {
+  const cache = createMetadataCache(issuer, {
+    timeout: bounds.timeout,
+    maxResponseBytes: 65_536,
+    cooldown: bounds.cooldown,
+    dispatcher: bounds.dispatcher,
+    onEvent: bounds.emit,
+    now: bounds.now,
+  })
+  return async () => {
+    let endpoint: unknown
+    try {
+      endpoint = (await cache.get()).introspection_endpoint
+    } catch (error) {
+      throw new UnavailableError({ reason: 'introspection_unavailable', retryAfter: 5, cause: error })
+    }
+    if (typeof endpoint !== 'string')
+      throw new UnavailableError({ reason: 'introspection_unavailable', retryAfter: 30 })
+    try {
+      return bounds.checkEndpoint(endpoint, 'introspection_endpoint')
+    } catch (error) {
+      throw new UnavailableError({ reason: 'introspection_unavailable', retryAfter: 30, cause: error })
+    }
+  }
+}
