@@ -451,3 +451,47 @@ describe('per-issuer introspection: hybrid routes', () => {
     await tokens.close()
   })
 })
+
+describe('per-issuer introspection: explain', () => {
+  it('explains an opaque token at the issuer named, with its endpoint and credentials', async () => {
+    answers.set('a/opaque-1', active({ scope: 'items:read' }))
+    const report = await validator(tenants('a')).explain('opaque-1', {
+      issuer: issuerOf('a'),
+      scopes: ['items:write'],
+    })
+    expect({ ok: report.ok, reason: report.reason, status: report.status }).toEqual({
+      ok: false,
+      reason: 'insufficient_scope',
+      status: 403,
+    })
+    expect(report.claims?.iss).toBe(issuerOf('a'))
+    expect(introspected().map(({ path, clientId }) => [path, clientId])).toEqual([['/a/introspect', 'a-api']])
+  })
+
+  it.each<[string, Parameters<typeof validator>[0], string | undefined, string, RegExp]>([
+    ['no issuer named', tenants('a'), undefined, 'unknown_issuer', /explain\(token, \{ issuer \}\)/],
+    ['a refused issuer', tenants('a'), 'c', 'unknown_issuer', /make the resolver return a config/],
+    [
+      'an issuer without introspection',
+      () => ({ introspection: false }),
+      'a',
+      'issuer_not_introspected',
+      /introspection/,
+    ],
+  ])('%s: says so, and asks no server', async (_name, resolve, tenant, reason, fix) => {
+    const report = await validator(resolve).explain('opaque-1', {
+      issuer: tenant === undefined ? undefined : issuerOf(tenant),
+    })
+    expect([report.ok, report.reason]).toEqual([false, reason])
+    const failed = report.checks.find((item) => !item.ok)!
+    expect([failed.check, failed.fix]).toEqual(['issuer', expect.stringMatching(fix)])
+    expect(seen).toEqual([])
+  })
+
+  it("explains an answer that names another issuer's iss", async () => {
+    answers.set('a/opaque-1', active({ iss: issuerOf('b') }))
+    const report = await validator(tenants('a', 'b')).explain('opaque-1', { issuer: issuerOf('a') })
+    expect(report.reason).toBe('unknown_issuer')
+    expect(report.checks.find((item) => !item.ok)?.detail).toMatch(/not the issuer asked/)
+  })
+})
