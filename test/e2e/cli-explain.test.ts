@@ -115,6 +115,42 @@ describe('tokenguard explain (JWT, keys discovered over HTTP)', () => {
   })
 })
 
+describe('tokenguard explain: the route guards (--scopes, --any-scope, --roles)', () => {
+  it('exit 1 with 403 insufficient_scope for a missing scope, naming what is granted and missing', async () => {
+    const token = await issuer.jwt({ scope: 'items:read' })
+    const result = await run([...base(), '--scopes', 'items:read,items:write', token])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/^REFUSED: 403 insufficient_scope/)
+    expect(result.stdout).toMatch(/FAIL scopes .*grants \["items:read"\].*missing \["items:write"\]/)
+    expectNoToken(result, token)
+    expect((await run([...base(), '--any-scope', 'items:write,items:read', token])).code).toBe(0)
+  })
+
+  it('--roles reads the roles where the profile says (keycloak: realm_access.roles)', async () => {
+    const token = await issuer.jwt({
+      header: { typ: 'JWT' },
+      claims: { typ: 'Bearer', realm_access: { roles: ['reader'] } },
+    })
+    const keycloak = [...base(), '--profile', 'keycloak']
+    expect((await run([...keycloak, '--roles', 'reader', token])).code).toBe(0)
+    const refused = await run([...keycloak, '--roles', 'reader,items-admin', token])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/^REFUSED: 403 insufficient_role/)
+    expect(refused.stdout).toMatch(/read from realm_access\.roles/)
+  })
+
+  it.each([
+    ['an empty --scopes', ['--scopes', ','], /--scopes needs at least one name/],
+    ['an invalid scope', ['--scopes', 'has"quote'], /not a valid scope/],
+  ])('%s exits 2', async (_name, flags, message) => {
+    const token = await issuer.jwt()
+    const result = await run([...base(), ...flags, token])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(message)
+    expectNoToken(result, token)
+  })
+})
+
 describe('tokenguard explain (opaque, introspection over HTTP)', () => {
   const introspection = () => [
     '--introspection-endpoint',

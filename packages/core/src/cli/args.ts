@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { ValidatorOptions } from '../options.js'
 import type { ProfileName } from '../profiles/types.js'
+import type { ExplainOptions } from '../explain/guard-checks.js'
 import type { RouteOptions } from '../types.js'
 
 /** Asymmetric algorithms a diagnosis accepts unless --algorithms narrows them (HS* needs a secret). */
@@ -35,6 +36,9 @@ Options:
   --client-secret-env <VAR>        environment variable holding the introspection client secret
   --strategy <jwt|opaque|hybrid>   the route's strategy (default: from the options)
   --sensitive                      explain a sensitive route (denylist, fresh introspection)
+  --scopes <list>                  the route's requireScopes, comma-separated (all needed)
+  --any-scope <list>               the route's requireAnyScope, comma-separated (one is enough)
+  --roles <list>                   the route's requireRoles, comma-separated (all needed)
   --allow-insecure-issuer          accept http URLs on hosts other than loopback
   --json                           print the report as JSON
   -h, --help                       this text
@@ -45,7 +49,8 @@ export class UsageError extends Error {}
 
 export interface CliCommand {
   options: ValidatorOptions
-  route: RouteOptions
+  /** The route's options and guards. */
+  route: ExplainOptions
   /** The token argument, or '-' for stdin. */
   token: string
   json: boolean
@@ -72,6 +77,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'client-secret-env': { type: 'string' },
         strategy: { type: 'string' },
         sensitive: { type: 'boolean' },
+        scopes: { type: 'string' },
+        'any-scope': { type: 'string' },
+        roles: { type: 'string' },
         'allow-insecure-issuer': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -111,9 +119,12 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
         : { clockTolerance: seconds(values['clock-tolerance']) }),
     }
   }
-  const route: RouteOptions = {}
+  const route: ExplainOptions = {}
   if (values.strategy !== undefined) route.strategy = values.strategy as RouteOptions['strategy']
   if (values.sensitive === true) route.sensitive = true
+  if (values.scopes !== undefined) route.scopes = names(values.scopes, '--scopes')
+  if (values['any-scope'] !== undefined) route.anyScope = names(values['any-scope'], '--any-scope')
+  if (values.roles !== undefined) route.roles = names(values.roles, '--roles')
   return { options, route, token: rest[0]!, json: values.json === true }
 }
 
@@ -133,6 +144,16 @@ function introspectionOptions(
   if (clientSecret === undefined || clientSecret === '')
     throw new UsageError(`--client-secret-env: the environment variable ${secretVar} is not set`)
   return { clientId, clientSecret, ...(endpoint === undefined ? {} : { endpoint }) }
+}
+
+/** A comma-separated list of scope or role names; an empty one is a usage error. */
+function names(value: string, flag: string): string[] {
+  const list = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+  if (list.length === 0) throw new UsageError(`${flag} needs at least one name`)
+  return list
 }
 
 function seconds(value: string): number {
