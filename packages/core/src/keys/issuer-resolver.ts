@@ -103,7 +103,7 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     }
     if (config.jwks !== undefined && config.jwksUri !== undefined)
       throw new TypeError(`${name}: give jwks or jwksUri, not both`)
-    const introspection = checkIntrospection(config.introspection, `${name}.introspection`)
+    const introspection = checkIntrospection(config.introspection, profile, `${name}.introspection`)
     if (config.jwks !== undefined) {
       return { profile, algorithms, introspection, keySet: createLocalKeySet(config.jwks, { algorithms }) }
     }
@@ -116,9 +116,15 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
   }
 
   /** An issuer's introspection over the validator's credentials; `undefined` when it has none. */
-  function checkIntrospection(given: unknown, name: string): IssuerIntrospectionConfig | undefined {
+  function checkIntrospection(
+    given: unknown,
+    profile: ResolvedProfile,
+    name: string,
+  ): IssuerIntrospectionConfig | undefined {
     const defaults = deps.introspection
     if (given === false) return undefined
+    // A provider without RFC 7662 (Auth0, Entra, Cognito): nothing to discover, so no default either.
+    if (given === undefined && !profile.introspection) return undefined
     if (given !== undefined && (given === null || typeof given !== 'object' || Array.isArray(given)))
       throw new TypeError(`${name} must be an object or false`)
     if (given !== undefined && defaults === undefined)
@@ -144,6 +150,10 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post')
       throw new TypeError(`${name}.clientAuth must be client_secret_basic or client_secret_post`)
     let endpoint: string | undefined
+    if (own.endpoint === undefined && !profile.introspection)
+      throw new TypeError(
+        `${name}.endpoint is required: the ${profile.name} profile's provider has no introspection endpoint to discover`,
+      )
     if (own.endpoint !== undefined) {
       if (typeof own.endpoint !== 'string') throw new TypeError(`${name}.endpoint must be a URL string`)
       endpoint = deps.checkEndpoint(own.endpoint, `${name}.endpoint`)

@@ -51,6 +51,7 @@ export function complete(
     clientIdClaims: [...definition.clientIdClaims],
     audienceClaim: definition.audienceClaim,
     audiences: allowed,
+    introspection: definition.introspection,
   }
 }
 

@@ -52,6 +52,8 @@ export interface ResolvedProfile {
   audienceClaim: 'aud' | 'client_id'
   /** The audiences this issuer's tokens must name (aliases already added, e.g. Entra `api://`). */
   audiences: ReadonlySet<string>
+  /** Whether the provider has an RFC 7662 introspection endpoint (one to discover). */
+  introspection: boolean
 }
 
 /** A named profile's fixed facts: the dialect, and what the provider offers and sends. */

@@ -355,6 +355,39 @@ describe('per-issuer introspection: defaults and discovery', () => {
     expect(introspected().map(({ clientId, secret }) => [clientId, secret])).toEqual([['b-api', 'b-secret']])
   })
 
+  it('an issuer whose profile has no introspection endpoint gets no default introspection', async () => {
+    answers.set('a/opaque-1', active())
+    const tokens = validator(() => ({ profile: 'cognito' }), {}, credentials('a'))
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 401,
+      reason: 'issuer_not_introspected',
+    })
+    expect(seen).toEqual([])
+  })
+
+  it('asking such an issuer to discover its endpoint is a config error (503), never a fetch', async () => {
+    const tokens = validator(() => ({ profile: 'cognito', introspection: credentials('a') }))
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 503,
+      reason: 'issuer_unavailable',
+    })
+    expect(seen).toEqual([])
+    expect(() =>
+      createValidator({
+        issuer: {
+          template: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+          tenants: 'any',
+          profile: 'entra',
+          introspection: credentials('a'),
+        },
+        audience: AUDIENCE,
+        introspection: {},
+      }),
+    ).toThrow(
+      /introspection.endpoint is required: the entra profile's provider has no introspection endpoint/,
+    )
+  })
+
   it('refuses a discovered endpoint off the URL rules with 503 and never calls it', async () => {
     published.set('a', 'http://introspect.example/steal')
     const tokens = validator(() => ({}), {}, credentials('a'))
