@@ -214,6 +214,10 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
       const { issuer, ...routeOptions } = verifyOptions ?? {}
       if (issuer !== undefined && typeof issuer !== 'string')
         throw new TypeError('verify: `issuer` must be an issuer URL string')
+      if (issuer !== undefined && resolved.issuerResolver === undefined)
+        throw new TypeError(
+          "verify: `issuer` names an opaque token's issuer for an issuer resolver; this validator lists its issuers",
+        )
       const request = { method: 'GET', headers: { authorization: `Bearer ${token}` } }
       const context = await cachedRoute(verifyOptions === undefined ? undefined : routeOptions, true)(
         request,

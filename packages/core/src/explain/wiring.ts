@@ -54,6 +54,10 @@ export interface ValidatorParts {
 export function explainDeps(parts: ValidatorParts, options: ExplainOptions | undefined): ExplainDeps {
   const { resolved, metadata } = parts
   const { route: routeOptions, guards, issuer } = compileGuards(options, resolved.now)
+  if (issuer !== undefined && resolved.issuerResolver === undefined)
+    throw new TypeError(
+      "explain: `issuer` names an opaque token's issuer for an issuer resolver; this validator lists its issuers",
+    )
   // Checked as route() checks it; the compiled check itself is not used (it would cache).
   const route = compileRoute({ ...routeOptions, optional: false }, resolved, parts.strategies)
   const jwt = resolved.jwt

@@ -184,6 +184,17 @@ describe('per-issuer introspection: options', () => {
     expect(seen).toEqual([])
   })
 
+  it('verify and explain refuse an issuer on a validator that lists its issuers', async () => {
+    const listed = createValidator({
+      issuer: issuerOf('a'),
+      audience: AUDIENCE,
+      introspection: { endpoint: `${issuerOf('a')}/introspect`, ...credentials('a') },
+    })
+    await expect(listed.verify('opaque-1', { issuer: issuerOf('a') })).rejects.toThrow(/issuer resolver/)
+    await expect(listed.explain('opaque-1', { issuer: issuerOf('a') })).rejects.toThrow(/issuer resolver/)
+    expect(seen).toEqual([])
+  })
+
   it('verify refuses an issuer that is not a string', async () => {
     const tokens = validator(tenants('a'))
     await expect(tokens.verify('opaque-1', { issuer: 42 as never })).rejects.toThrow(TypeError)
