@@ -1,18 +1,25 @@
 import { createValidator, type RequestLike, type Validator, type ValidatorOptions } from '@tokenguard/core'
 import { AUDIENCE, REALM, type RouteSpec, type RunningApp } from '@tokenguard/conformance'
 import { HARNESSES, INVALID_TOKEN, UNAVAILABLE, attack, bearer, expectRefused } from './src/attack'
+import { claims, forge, rsaKey } from './src/forge'
 import { startScriptedServer, type ScriptedServer } from './src/servers'
 
 // Per-issuer introspection over real HTTP on every adapter: a tenant is named by the request (an
 // `X-Tenant` header through `issuer.fromRequest`), the issuer resolver decides on it, and each
 // trusted tenant is introspected at its own loopback endpoint with its own client credentials.
 // The server answers only a tenant's own credentials and records every request.
-const ROUTES: RouteSpec[] = [{ path: '/p', method: 'GET', route: { strategy: 'opaque' } }]
+const ROUTES: RouteSpec[] = [
+  { path: '/p', method: 'GET', route: { strategy: 'opaque' } },
+  { path: '/hybrid', method: 'GET', route: { strategy: 'hybrid' } },
+  { path: '/sensitive', method: 'GET', route: { strategy: 'hybrid', sensitive: true, introspectJwt: true } },
+]
+const ALPHA_KEY = rsaKey('alpha-key')
 const nowS = () => Math.floor(Date.now() / 1000)
 
 /** `/<tenant>/introspect`: 401 unless the form carries `<tenant>-api` / `<tenant>-secret`. */
 async function tenantServer(answers: Map<string, Record<string, unknown>>): Promise<ScriptedServer> {
   return startScriptedServer((request) => {
+    if (request.path === '/alpha/keys') return { body: { keys: [ALPHA_KEY.jwk] } }
     const tenant = /^\/(\w+)\/introspect$/.exec(request.path)?.[1]
     if (tenant === undefined) return { status: 404, body: {} }
     const form = new URLSearchParams(request.body)
@@ -54,6 +61,7 @@ describe.each(HARNESSES)('$name: per-issuer introspection', (harness) => {
       audience: AUDIENCE,
       realm: REALM,
       introspection: { clientAuth: 'client_secret_post', timeout: 300 },
+      jwt: { algorithms: ['RS256'] },
     })
     validators.push(validator)
     const app = await harness.start(validator, ROUTES)
@@ -67,6 +75,7 @@ describe.each(HARNESSES)('$name: per-issuer introspection', (harness) => {
       const tenant = trusted.find((name) => iss === issuerOf(name))
       if (tenant === undefined) return undefined
       return {
+        jwksUri: `${iss}/keys`,
         introspection: {
           endpoint: `${iss}/introspect`,
           clientId: `${tenant}-api`,
@@ -139,6 +148,56 @@ describe.each(HARNESSES)('$name: per-issuer introspection', (harness) => {
       const before = server.requests.length
       expectRefused(await attack(app.url, '/p', { headers }), INVALID_TOKEN, 'tok-gamma-1', REALM)
       expect(server.requests.length).toBe(before)
+    })
+  })
+
+  describe('hybrid routes', () => {
+    let app: RunningApp
+    const jwtOf = (extra: Record<string, unknown> = {}) =>
+      forge(
+        {
+          header: { typ: 'at+jwt', alg: 'RS256', kid: ALPHA_KEY.kid },
+          payload: claims({ iss: issuerOf('alpha'), ...extra }),
+        },
+        'RS256',
+        ALPHA_KEY.privateKey,
+      )
+    beforeAll(async () => {
+      app = await start({ resolve: tenants('alpha', 'beta') })
+    })
+
+    it('a JWT goes the JWT way under its own iss, whatever tenant the request names', async () => {
+      const before = server.requests.length
+      const answer = await attack(app.url, '/hybrid', { headers: asTenant('beta', jwtOf()) })
+      expect(answer.status).toBe(200)
+      expect((answer.json as { auth: Record<string, unknown> }).auth).toMatchObject({
+        strategy: 'jwt',
+        issuer: issuerOf('alpha'),
+      })
+      expect(server.requests.slice(before).map((r) => r.path)).toEqual(['/alpha/keys'])
+      answers.set('beta/tok-beta-h', active())
+      const opaque = await attack(app.url, '/hybrid', { headers: asTenant('beta', 'tok-beta-h') })
+      expect((opaque.json as { auth: Record<string, unknown> }).auth).toMatchObject({
+        strategy: 'opaque',
+        issuer: issuerOf('beta'),
+      })
+    })
+
+    it("a sensitive route's introspectJwt asks the JWT's own issuer's server", async () => {
+      const token = jwtOf()
+      answers.set(`alpha/${token}`, active({ iss: issuerOf('alpha') }))
+      const before = server.requests.length
+      expect((await attack(app.url, '/sensitive', { headers: asTenant('beta', token) })).status).toBe(200)
+      expect(server.requests.slice(before).map((r) => [r.path, r.clientId])).toEqual([
+        ['/alpha/introspect', 'alpha-api'],
+      ])
+      answers.delete(`alpha/${token}`)
+      expectRefused(
+        await attack(app.url, '/sensitive', { headers: asTenant('beta', token) }),
+        INVALID_TOKEN,
+        token,
+        REALM,
+      )
     })
   })
 
