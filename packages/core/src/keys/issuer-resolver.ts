@@ -118,13 +118,14 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
   /** An issuer's introspection over the validator's credentials; `undefined` when it has none. */
   function checkIntrospection(
     given: unknown,
-    profile: ResolvedProfile,
+    /** `undefined`: a function resolver's defaults, whose issuers' profiles are not known yet. */
+    profile: ResolvedProfile | undefined,
     name: string,
   ): IssuerIntrospectionConfig | undefined {
     const defaults = deps.introspection
     if (given === false) return undefined
     // A provider without RFC 7662 (Auth0, Entra, Cognito): nothing to discover, so no default either.
-    if (given === undefined && !profile.introspection) return undefined
+    if (given === undefined && profile?.introspection === false) return undefined
     if (given !== undefined && (given === null || typeof given !== 'object' || Array.isArray(given)))
       throw new TypeError(`${name} must be an object or false`)
     if (given !== undefined && defaults === undefined)
@@ -150,7 +151,7 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post')
       throw new TypeError(`${name}.clientAuth must be client_secret_basic or client_secret_post`)
     let endpoint: string | undefined
-    if (own.endpoint === undefined && !profile.introspection)
+    if (own.endpoint === undefined && profile?.introspection === false)
       throw new TypeError(
         `${name}.endpoint is required: the ${profile.name} profile's provider has no introspection endpoint to discover`,
       )
@@ -163,6 +164,13 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
 
   // A template's config is fixed: a mistake in it is a TypeError now, not a 503 on every token.
   if (spec.template !== undefined) check(spec.template, {}, 'createValidator: `issuer`')
+  // A function's defaults are fixed too: their introspection is checked now, as far as it can be.
+  else if (spec.defaults.introspection !== undefined)
+    checkIntrospection(spec.defaults.introspection, undefined, 'createValidator: issuer.introspection')
+  if (spec.fromRequest !== undefined && deps.introspection === undefined)
+    throw new TypeError(
+      "createValidator: `issuer.fromRequest` names the issuer of opaque tokens; it needs the validator's `introspection` option",
+    )
 
   async function decide(iss: string): Promise<Decision> {
     let result: unknown

@@ -161,6 +161,25 @@ describe('per-issuer introspection: options', () => {
     ).toThrow(message)
   })
 
+  it.each<[string, ValidatorOptions['issuer'], RegExp]>([
+    [
+      "a function resolver's default introspection with an unknown field",
+      { resolve: () => ({}), introspection: { endpont: 'https://as.test/i' } as never },
+      /issuer.introspection.endpont is not an introspection option/,
+    ],
+    [
+      'issuer.fromRequest without the validator introspection',
+      { resolve: () => ({}), fromRequest: () => undefined },
+      /fromRequest.*needs the validator's `introspection` option/,
+    ],
+  ])('%s is a TypeError at construction', (_name, issuer, message) => {
+    // The first case has the validator's introspection: its defaults are then checked field by field.
+    const introspection = 'introspection' in (issuer as object) ? { introspection: {} } : {}
+    expect(() =>
+      createValidator({ issuer, audience: AUDIENCE, jwt: { algorithms: ['RS256'] }, ...introspection }),
+    ).toThrow(message)
+  })
+
   it('an issuer config with introspection needs the validator introspection option', () => {
     expect(() =>
       createValidator({
