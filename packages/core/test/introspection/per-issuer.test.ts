@@ -499,6 +499,24 @@ describe('per-issuer introspection: hybrid routes', () => {
     expect((await tokens.verify('opaque-1', { issuer: issuerOf('a') })).strategy).toBe('opaque')
   })
 
+  it("a sensitive route's introspectJwt refuses the JWT of an issuer without introspection", async () => {
+    const tokens = createValidator({
+      issuer: (iss) => (iss === issuerOf('b') ? { jwksUri: `${iss}/jwks`, introspection: false } : undefined),
+      audience: AUDIENCE,
+      now: () => clock,
+      jwt: { algorithms: ['RS256'] },
+      introspection: credentials('b'),
+    })
+    const jwt = await accessToken(rsa, { iss: issuerOf('b') })
+    expect((await tokens.verify(jwt)).strategy).toBe('jwt')
+    expect(await refusal(tokens.verify(jwt, { sensitive: true, introspectJwt: true }))).toEqual({
+      status: 401,
+      reason: 'issuer_not_introspected',
+    })
+    expect(introspected()).toEqual([])
+    await tokens.close()
+  })
+
   it("a sensitive route's introspectJwt asks the JWT's own issuer's server", async () => {
     const tokens = hybrid()
     const jwt = await accessToken(rsa, { iss: issuerOf('a') })
