@@ -1,6 +1,6 @@
 import { UnavailableError } from '../errors.js'
 import type { EventListener } from '../events.js'
-import type { ResolvedOptions } from '../options.js'
+import { DEFAULTS, type ResolvedOptions } from '../options.js'
 import { createMetadataCache, type MetadataCache } from './discovery.js'
 import type { KeySet } from './key-set.js'
 import { createLocalKeySet } from './local-key-set.js'
@@ -22,7 +22,7 @@ export function createIssuerMetadata(resolved: ResolvedOptions, emit: EventListe
       cache = createMetadataCache(issuer, {
         timeout,
         maxResponseBytes: 65_536,
-        cooldown: resolved.jwt?.keySet.cooldownMs ?? 30_000,
+        cooldownMs: resolved.jwt?.keySet.cooldownMs ?? DEFAULTS.jwt.keySet.cooldown * 1000,
         dispatcher: resolved.dispatcher,
         onEvent: emit,
         now: resolved.now,
@@ -68,20 +68,13 @@ export function createIssuerKeySets(
     createRemoteKeySet({
       jwksUri,
       algorithms: jwt.algorithms,
-      cacheMaxAge: jwt.keySet.cacheMaxAgeMs,
-      cooldown: jwt.keySet.cooldownMs,
-      staleIfError: jwt.keySet.staleIfErrorMs,
-      timeout: jwt.keySet.timeoutMs,
-      maxResponseBytes: jwt.keySet.maxResponseBytes,
+      keySet: jwt.keySet,
       dispatcher: resolved.dispatcher,
       now: resolved.now,
       onEvent: emit,
     })
 
   const resolver = resolved.issuerResolver
-  if (resolver !== undefined && jwt.secret !== undefined) {
-    throw new TypeError('createValidator: `jwt.secret` cannot be used with an issuer resolver')
-  }
   const shared: KeySet | undefined =
     jwt.secret !== undefined
       ? secretKeySet(jwt.secret)
@@ -136,7 +129,7 @@ export function createIssuerKeySets(
     const cache = createMetadataCache(issuer, {
       timeout: jwt.keySet.timeoutMs,
       maxResponseBytes: 65_536,
-      cooldown: jwt.keySet.cooldownMs,
+      cooldownMs: jwt.keySet.cooldownMs,
       dispatcher: resolved.dispatcher,
       onEvent: emit,
       now: resolved.now,

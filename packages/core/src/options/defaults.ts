@@ -15,6 +15,8 @@ export const DEFAULTS = {
       staleIfError: 3600,
       timeoutMs: 3000,
       maxResponseBytes: 262_144,
+      /** Not an option: a fetched set with more keys than this is refused as a whole. */
+      maxKeys: 100,
     },
   },
   introspection: {
