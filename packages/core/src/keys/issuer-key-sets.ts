@@ -14,14 +14,15 @@ import { createIssuerResolution, type TrustedIssuer } from './issuer-resolver.js
  */
 export function createIssuerMetadata(resolved: ResolvedOptions, emit: EventListener) {
   const caches = new Map<string, MetadataCache>()
-  const timeout = resolved.jwt?.keySet.timeoutMs ?? resolved.introspection?.timeoutMs ?? 3000
+  const timeout =
+    resolved.jwt?.keySet.timeoutMs ?? resolved.introspection?.timeoutMs ?? DEFAULTS.jwt.keySet.timeoutMs
 
   function metadataFor(issuer: string): MetadataCache {
     let cache = caches.get(issuer)
     if (cache === undefined) {
       cache = createMetadataCache(issuer, {
         timeout,
-        maxResponseBytes: 65_536,
+        maxResponseBytes: DEFAULTS.discovery.maxResponseBytes,
         cooldownMs: resolved.jwt?.keySet.cooldownMs ?? DEFAULTS.jwt.keySet.cooldown * 1000,
         dispatcher: resolved.dispatcher,
         onEvent: emit,
@@ -128,7 +129,7 @@ export function createIssuerKeySets(
     // Its own metadata cache, freed with its key set: the shared map is only for static issuers.
     const cache = createMetadataCache(issuer, {
       timeout: jwt.keySet.timeoutMs,
-      maxResponseBytes: 65_536,
+      maxResponseBytes: DEFAULTS.discovery.maxResponseBytes,
       cooldownMs: jwt.keySet.cooldownMs,
       dispatcher: resolved.dispatcher,
       onEvent: emit,
