@@ -4,6 +4,7 @@ import type { EventListener } from '../events.js'
 import { createIntrospectionClient as createClient } from './client.js'
 import type { IssuerIntrospectionConfig, IssuerResolution } from '../keys/issuer-resolver.js'
 import { createMetadataCache } from '../keys/discovery.js'
+import { DEFAULTS } from '../options/defaults.js'
 import type { ResolvedIntrospectionOptions } from '../options/introspection.js'
 import type { RequestLike } from '../request.js'
 import { createOpaqueStrategy, type OpaqueStrategy, type SharedCache } from '../strategies/opaque.js'
@@ -191,8 +192,8 @@ export function discoveredIntrospectionEndpoint(
 ): () => Promise<string> {
   const cache = createMetadataCache(issuer, {
     timeout: bounds.timeout,
-    maxResponseBytes: 65_536,
-    cooldown: bounds.cooldown,
+    maxResponseBytes: DEFAULTS.discovery.maxResponseBytes,
+    cooldownMs: bounds.cooldown,
     dispatcher: bounds.dispatcher,
     onEvent: bounds.emit,
     now: bounds.now,

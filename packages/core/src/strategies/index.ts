@@ -1,4 +1,5 @@
 import type { EventListener } from '../events.js'
+import { DEFAULTS } from '../options/defaults.js'
 import { createIntrospectionClient } from '../introspection/client.js'
 import { createPerIssuerIntrospection } from '../introspection/per-issuer.js'
 import { createIssuerKeySets, type IssuerMetadata } from '../keys/issuer-key-sets.js'
@@ -91,7 +92,7 @@ function createPerIssuerOpaque(
     idleTtl: spec.cacheTtl,
     introspection,
     checkEndpoint: spec.checkEndpoint,
-    cooldown: resolved.jwt?.keySet.cooldownMs ?? 30_000,
+    cooldown: resolved.jwt?.keySet.cooldownMs ?? DEFAULTS.jwt.keySet.cooldown * 1000,
     clockToleranceMs: resolved.clockToleranceMs,
     dispatcher: resolved.dispatcher,
     sharedCache: sharedStore,
