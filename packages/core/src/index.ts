@@ -8,7 +8,13 @@ export type {
   ExplainOptions,
   ExplainReport,
 } from './explain/index.js'
-export type { ValidatorOptions, JwtOptions, IntrospectionOptions, DpopOptions } from './options.js'
+export type {
+  ValidatorOptions,
+  JwtOptions,
+  IntrospectionOptions,
+  ResolverIntrospectionOptions,
+  DpopOptions,
+} from './options.js'
 export type { ClaimPath, IssuerInput, IssuerOptions, ProfileName, ProfileOptions } from './profiles/index.js'
 export { PROFILE_NAMES } from './profiles/index.js'
 export type {

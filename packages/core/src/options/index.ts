@@ -21,13 +21,18 @@ import {
   resolveIntrospection,
   type IntrospectionOptions,
   type ResolvedIntrospectionOptions,
+  type ResolverIntrospectionOptions,
 } from './introspection.js'
 import { resolveJwt, type JwtOptions, type ResolvedJwtOptions } from './jwt.js'
 import { optionalBoolean, optionalFunction, optionalString, positiveNumber, stringList } from './values.js'
 
 export type { DenylistOptions, ResolvedDenylistOptions } from './denylist.js'
 export type { DpopOptions, ResolvedDpopOptions } from './dpop.js'
-export type { IntrospectionOptions, ResolvedIntrospectionOptions } from './introspection.js'
+export type {
+  IntrospectionOptions,
+  ResolvedIntrospectionOptions,
+  ResolverIntrospectionOptions,
+} from './introspection.js'
 export type { JwtOptions, ResolvedJwtOptions } from './jwt.js'
 export { positiveNumber } from './values.js'
 export { DEFAULTS } from './defaults.js'
@@ -57,7 +62,8 @@ export interface ValidatorOptions {
   /** `realm` of the `WWW-Authenticate` challenge. Default: the first audience. */
   realm?: string
   jwt?: JwtOptions
-  introspection?: IntrospectionOptions
+  /** RFC 7662 introspection; beside an issuer resolver, its shared bounds and default credentials. */
+  introspection?: IntrospectionOptions | ResolverIntrospectionOptions
   /** Accept `access_token` in a form-encoded body (RFC 6750 §2.2). Default false. */
   allowBodyToken?: boolean
   /** Accept `access_token` in the query (RFC 6750 §2.3; leaks into logs). Default false. */

@@ -4,15 +4,10 @@ import { optionalBoolean, positiveNumber, requiredString, seconds } from './valu
 
 /** Options of the RFC 7662 introspection strategy. */
 export interface IntrospectionOptions {
-  /**
-   * Default: `introspection_endpoint` from the issuer's metadata (one issuer only). With an issuer
-   * resolver, each issuer's endpoint is its own (`introspection.endpoint` of its config).
-   */
+  /** Default: `introspection_endpoint` from the issuer's metadata (one issuer only). */
   endpoint?: string
-  /** Required, except with an issuer resolver (then the default credentials of every issuer). */
-  clientId?: string
-  /** Required with `clientId`. */
-  clientSecret?: string
+  clientId: string
+  clientSecret: string
   /** Default `client_secret_basic`. */
   clientAuth?: 'client_secret_basic' | 'client_secret_post'
   /** Deadline of one introspection call, in milliseconds. Default 3000. */
@@ -31,6 +26,20 @@ export interface IntrospectionOptions {
   requireAudience?: boolean
 }
 
+/**
+ * `introspection` beside an issuer resolver: the bounds every issuer shares and, optionally, the
+ * credentials of issuers whose config gives none. Each issuer has its own endpoint.
+ */
+export interface ResolverIntrospectionOptions extends Omit<
+  IntrospectionOptions,
+  'endpoint' | 'clientId' | 'clientSecret'
+> {
+  /** Not here: each issuer's config names its own (`introspection.endpoint`), or it is discovered. */
+  endpoint?: never
+  clientId?: string
+  clientSecret?: string
+}
+
 export interface ResolvedIntrospectionOptions {
   endpoint: string | undefined
   /** `''` only with an issuer resolver and no default credentials (each issuer then gives its own). */
@@ -47,7 +56,7 @@ export interface ResolvedIntrospectionOptions {
 }
 
 export function resolveIntrospection(
-  options: IntrospectionOptions,
+  options: IntrospectionOptions | ResolverIntrospectionOptions,
   issuers: string[],
   allowInsecure: boolean,
   dynamic = false,
