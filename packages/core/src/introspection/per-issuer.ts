@@ -6,6 +6,7 @@ import type { IssuerIntrospectionConfig, IssuerResolution } from '../keys/issuer
 import { createMetadataCache } from '../keys/discovery.js'
 import { DEFAULTS } from '../options/defaults.js'
 import type { ResolvedIntrospectionOptions } from '../options/introspection.js'
+import type { ResolvedProfile } from '../profiles/types.js'
 import type { RequestLike } from '../request.js'
 import { createOpaqueStrategy, type OpaqueStrategy, type SharedCache } from '../strategies/opaque.js'
 import { inspect, type OpaqueVerifier, type TokenSource, type Verified } from '../strategies/strategy.js'
@@ -43,6 +44,8 @@ export interface PerIssuerOptions {
 
 interface Slot {
   config: IssuerIntrospectionConfig
+  /** The decision's profile (audiences, claim dialect): a new decision gets a new slot. */
+  profile: ResolvedProfile
   strategy: OpaqueStrategy
 }
 
@@ -80,8 +83,10 @@ export function createPerIssuerIntrospection(options: PerIssuerOptions): OpaqueV
     if (config === undefined) throw new InvalidTokenError({ reason: 'issuer_not_introspected' })
     const key = `${issuer}\n${config.endpoint ?? ''}\n${config.clientId}`
     const found = slots.get(key)
-    if (found !== undefined && sameConfig(found.config, config)) return found.strategy
-    if (found !== undefined) slots.delete(key) // the resolver changed its credentials
+    if (found !== undefined && found.profile === trusted.profile && sameConfig(found.config, config))
+      return found.strategy
+    // A fresh decision (after issuer.cacheTtl) may change the credentials, audience or profile.
+    if (found !== undefined) slots.delete(key)
     slots.purgeStale()
     if (slots.size >= options.maxIssuers) {
       const oldest = slots.rkeys().next().value
@@ -105,7 +110,7 @@ export function createPerIssuerIntrospection(options: PerIssuerOptions): OpaqueV
       emit,
       sharedCache: options.sharedCache,
     })
-    slots.set(key, { config, strategy })
+    slots.set(key, { config, profile: trusted.profile, strategy })
     return strategy
   }
 

@@ -460,6 +460,22 @@ describe('per-issuer introspection: bounds', () => {
     expect((await tokens.verify('opaque-1', { issuer: issuerOf('b') })).issuer).toBe(issuerOf('b'))
   })
 
+  it("a fresh decision (after issuer.cacheTtl) applies its new audience to the issuer's answers", async () => {
+    answers.set('a/opaque-1', active({ aud: 'https://v1.api' }))
+    let audience = 'https://v1.api'
+    const tokens = validator(
+      (iss) => ({ audience, introspection: { endpoint: `${iss}/introspect`, ...credentials('a') } }),
+      { cacheTtl: 60 },
+    )
+    expect((await tokens.verify('opaque-1', { issuer: issuerOf('a') })).subject).toBe('user-1')
+    audience = 'https://v2.api'
+    clock += 61_000
+    expect(await refusal(tokens.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 401,
+      reason: 'wrong_audience',
+    })
+  })
+
   it('a revocation reaches the answer cache of every issuer', async () => {
     answers.set('a/opaque-1', active())
     const tokens = validator(tenants('a'))
