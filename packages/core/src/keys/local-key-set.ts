@@ -1,11 +1,4 @@
-import {
-  createLocalJWKSet,
-  errors,
-  type JSONWebKeySet,
-  type JWK,
-  type JWSHeaderParameters,
-  type LocalJWKSet,
-} from 'jose'
+import { createLocalJWKSet, errors, type JWK, type JWSHeaderParameters, type LocalJWKSet } from 'jose'
 import { InvalidTokenError } from '../errors.js'
 import type { KeySet, VerificationKey } from './key-set.js'
 import { hasPrivateMembers } from '../jws/header.js'
@@ -48,7 +41,7 @@ export function checkAlgorithms(algorithms: unknown): readonly string[] {
   ) {
     throw new TypeError('jwt.algorithms must be a non-empty array of JWS algorithm names')
   }
-  for (const alg of algorithms as string[]) {
+  for (const alg of algorithms) {
     // RFC 8725 §3.1 and §3.2: pin asymmetric algorithms; `none` and HMAC have no place with public keys.
     if (alg === 'none' || alg.startsWith('HS')) {
       throw new TypeError(
@@ -56,7 +49,7 @@ export function checkAlgorithms(algorithms: unknown): readonly string[] {
       )
     }
   }
-  return [...(algorithms as string[])]
+  return [...algorithms]
 }
 
 /**
@@ -124,7 +117,7 @@ export function createLocalKeySet(jwks: { keys: JWK[] }, options: LocalKeySetOpt
   })
   let select: LocalJWKSet
   try {
-    select = rememberSelections(createLocalJWKSet(jwks as JSONWebKeySet))
+    select = rememberSelections(createLocalJWKSet(jwks))
   } catch (cause) {
     throw new TypeError('jwt.jwks must be a JWK set: an object with a "keys" array', { cause })
   }
