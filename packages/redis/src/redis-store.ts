@@ -166,7 +166,8 @@ export class RedisStore implements Store {
       wait(replicas: number, timeout: number): unknown
       exec(): Promise<Array<[Error | null, unknown]> | null>
     }
-    pipeline.tokenguardDenylistAdd(...args)
+    // Queued on the pipeline: its reply comes back from exec(), not from this call.
+    void pipeline.tokenguardDenylistAdd(...args)
     pipeline.wait(this.waitForReplicas, this.waitTimeout)
     const results = await this.timed('WAIT', pipeline.exec(), this.commandTimeout + this.waitTimeout)
     const [added, waited] = results ?? []
