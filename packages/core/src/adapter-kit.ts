@@ -63,7 +63,9 @@ export type ValidatorInput<C extends TokenClaims = Claims> = Validator<C> | Vali
 
 /** The validator itself, or one built from its options (once, when the route is declared). */
 export function toValidator<C extends TokenClaims = Claims>(given: ValidatorInput<C>): Validator<C> {
-  return isValidator(given) ? given : createValidator<C>(given)
+  // Needed where an app augments the claims interface: isValidator narrows to the augmented default.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  return isValidator(given) ? (given as Validator<C>) : createValidator<C>(given as ValidatorOptions)
 }
 
 /** Checks `errors` where it enters (a `TypeError` naming it), never per request. */
