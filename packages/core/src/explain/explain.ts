@@ -46,24 +46,23 @@ export async function explainToken(token: string, deps: ExplainDeps): Promise<Ex
         context = explainBinding('jwt', token, claims!, found.profile, list, resolved)
       // The JWT's own verified issuer is the one whose server is asked.
       if (list.failed === undefined && route.introspectJwt)
-        await explainIntrospection(token, list, deps, claims?.iss as string | undefined)
+        await explainIntrospection(token, list, deps, claims?.iss)
     } else if (strategy === 'opaque') {
       const found = await explainIntrospection(token, list, deps, deps.issuer)
       if (found !== undefined) {
         const { response, target } = found
         // An answer without `iss` is the asked issuer's (as the validator builds its context).
-        claims = (
+        claims =
           target.issuer !== undefined && response.iss === undefined
             ? { ...response, iss: target.issuer }
             : response
-        ) as TokenClaims
         profile =
           target.profile ??
           resolved.profiles.get(claims.iss as string) ??
           resolved.profiles.get(resolved.issuers[0]!)!
       }
       if (list.failed === undefined && claims !== undefined)
-        context = explainBinding('opaque', token, claims, profile!, list, resolved)
+        context = explainBinding('opaque', token, claims, profile, list, resolved)
     }
     if (context !== undefined && route.sensitive) await explainDenylist(context, list, deps)
     if (context !== undefined) explainGuards(context, profile, deps.guards, list)
