@@ -11,8 +11,12 @@ export interface SigningKey {
 }
 
 export interface RotateKeysOptions {
-  /** Keep publishing the previous keys in the JWKS (tokens they signed still verify). Default true. */
-  keepOld?: boolean
+  /**
+   * Keep publishing the previous keys in the JWKS (tokens they signed still verify): `true` all of
+   * them, `false` none, a number that many previous generations (`1`: the keys just replaced).
+   * Default true.
+   */
+  keepOld?: boolean | number
 }
 
 export interface KeyRing {
@@ -34,8 +38,9 @@ export async function createKeyRing(algorithms: readonly SigningAlg[]): Promise<
     for (const key of keys) allKeys.set(key.kid, key)
     return keys
   }
-  let published = await generate()
-  let current = new Map(published.map((key) => [key.alg, key]))
+  // Published generations, newest first; each rotation adds one.
+  let generations = [await generate()]
+  let current = new Map(generations[0]!.map((key) => [key.alg, key]))
 
   return {
     signingKids: () => Object.fromEntries([...current].map(([alg, key]) => [alg, key.kid])),
@@ -53,13 +58,18 @@ export async function createKeyRing(algorithms: readonly SigningAlg[]): Promise<
         throw new Error(`test issuer: no ${wanted} key (configured algorithms: ${algorithms.join(', ')})`)
       return key
     },
-    async rotate({ keepOld }) {
+    async rotate({ keepOld = true }) {
+      if (typeof keepOld !== 'boolean' && !(Number.isInteger(keepOld) && keepOld >= 0))
+        throw new TypeError(
+          'rotateKeys: `keepOld` must be a boolean or a number of generations, zero or more',
+        )
       const fresh = await generate()
-      published = keepOld === false ? [...fresh] : [...fresh, ...published]
+      const kept = keepOld === true ? generations : generations.slice(0, keepOld === false ? 0 : keepOld)
+      generations = [fresh, ...kept]
       current = new Map(fresh.map((key) => [key.alg, key]))
       return fresh.map((key) => key.kid)
     },
-    publicJwks: () => ({ keys: published.map((key) => ({ ...key.publicJwk })) }),
+    publicJwks: () => ({ keys: generations.flat().map((key) => ({ ...key.publicJwk })) }),
   }
 }
 
