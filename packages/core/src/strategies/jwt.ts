@@ -1,4 +1,3 @@
-import type { JWSHeaderParameters } from 'jose'
 import { buildAuthContext } from '../auth-context.js'
 import { InvalidTokenError, TokenError, UnavailableError, type RejectReason } from '../errors.js'
 import type { EventListener } from '../events.js'
@@ -91,7 +90,7 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
       throw new InvalidTokenError({ reason: 'wrong_type' })
     }
     try {
-      return { trusted, key: await trusted.keySet.getKey(header as JWSHeaderParameters) }
+      return { trusted, key: await trusted.keySet.getKey(header) }
     } catch (error) {
       throw toTokenError(error)
     }
