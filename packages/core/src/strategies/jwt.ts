@@ -56,7 +56,7 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   function peek(token: string): { hit: VerifiedJwt | undefined; cacheKey: string } {
     const cacheKey = tokenHash(token)
     const nowMs = deps.now()
-    const context = cache.get(cacheKey, nowMs)
+    const context = cache.get(cacheKey, token, nowMs)
     if (context === undefined) {
       deps.emit({ type: 'cache_miss', cache: 'verified_jwt' })
       return { hit: undefined, cacheKey }
