@@ -278,6 +278,13 @@ describe('JWT strategy', () => {
       await v.verify(token)
       await v.verify(token)
       expect(events.filter((e) => e.type === 'cache_hit')).toHaveLength(0)
+      // Every request still reports its miss, and each one is verified afresh.
+      expect(events.filter((e) => e.type === 'cache_miss')).toHaveLength(2)
+      expect(
+        events.filter((e) => e.type === 'accepted').map((e) => (e as { cached: boolean }).cached),
+      ).toEqual([false, false])
+      clock += 400_000
+      expect((await reason(v.verify(token))).reason).toBe('expired')
     })
   })
 
