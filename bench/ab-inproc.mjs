@@ -91,6 +91,36 @@ for (const alg of ['RS256', 'ES256']) {
     },
     calls: pool * 10,
   })
+  // What an adapter runs per request on a repeated token: the Node request's view, then the kit.
+  const raw = (token) => ({
+    method: 'GET',
+    url: '/items',
+    headers: { host: 'api.test', authorization: `Bearer ${token}` },
+    rawHeaders: ['Host', 'api.test', 'Authorization', `Bearer ${token}`],
+    socket: {},
+  })
+  cases.push({
+    name: `adapter-kit-repeated-${alg}`,
+    run: async (build) => {
+      const v = make(build)
+      const route = build.prepareRoute(v)
+      await v.verify(single)
+      const requests = Array.from({ length: 100 }, () => raw(fresh(single)))
+      const started = process.cpuUsage()
+      for (let i = 0; i < pool * 10; i++) {
+        const holder = {}
+        const { refusal } = await route.run(
+          build.fromNodeRequest(requests[i % 100], { url: '/items' }),
+          holder,
+        )
+        if (refusal !== undefined || holder.auth === undefined) throw new Error('refused')
+      }
+      const used = process.cpuUsage(started)
+      await v.close()
+      return used
+    },
+    calls: pool * 10,
+  })
 }
 
 /** CPU µs per call of one pass; a case may time only its own loop (returning its cpuUsage). */
