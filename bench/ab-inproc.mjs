@@ -4,16 +4,18 @@
 // hits both sides of a pair alike, so the figure to read is the median of the per-pair ratios
 // (after ÷ before), printed beside both medians and their CV. `crypto.verify` alone runs in the
 // same rounds as the floor. No child process, no HTTP: for changes to core's validation path.
-// Usage: node bench/ab-inproc.mjs --before DIR --after DIR [--pool 1000] [--rounds 20]
+// Usage: node bench/ab-inproc.mjs --before DIR --after DIR [--pool 1000] [--rounds 20] [--only A,B]
+// (--only: cases whose name contains A or B; the crypto.verify floors always run)
 // Each DIR is a copy of a built packages/core/dist.
 import { Buffer } from 'node:buffer'
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
 import fs from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cv, median } from './lib/stats.mjs'
-import { AUDIENCE, createKeys, signPool, signToken } from './lib/tokens.mjs'
+import { AUDIENCE, createKeys, opaqueToken, signPool, signToken } from './lib/tokens.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     after: { type: 'string' },
     pool: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '20' },
+    only: { type: 'string' },
   },
 })
 if (!values.before || !values.after) throw new TypeError('--before and --after are required')
@@ -123,6 +126,67 @@ for (const alg of ['RS256', 'ES256']) {
   })
 }
 
+// Opaque tokens: a loopback RFC 7662 endpoint in this process (its CPU counts on both sides alike).
+const endpoint = http.createServer((req, res) => {
+  req.resume()
+  req.on('end', () => {
+    const now = Math.floor(Date.now() / 1000)
+    const body = JSON.stringify({
+      active: true,
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'user-1',
+      client_id: 'client',
+      scope: 'items:read payments:write',
+      iat: now - 10,
+      exp: now + 3600,
+    })
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  })
+})
+await new Promise((resolve) => endpoint.listen(0, '127.0.0.1', resolve))
+const introspection = {
+  endpoint: `http://127.0.0.1:${endpoint.address().port}/introspect`,
+  clientId: 'api',
+  clientSecret: 'api-secret',
+}
+const opaqueTokens = Array.from({ length: pool }, opaqueToken)
+const opaqueValidator = (build) =>
+  build.createValidator({ issuer: ISSUER, audience: AUDIENCE, introspection, allowInsecureIssuer: true })
+cases.push({
+  name: 'opaque-cache-hit',
+  run: async (build) => {
+    const v = opaqueValidator(build)
+    const token = opaqueTokens[0]
+    await v.verify(token)
+    const started = process.cpuUsage()
+    for (let i = 0; i < pool * 10; i++) await v.verify(fresh(token))
+    const used = process.cpuUsage(started)
+    await v.close()
+    return used
+  },
+  calls: pool * 10,
+})
+cases.push({
+  name: 'opaque-nocache-distinct',
+  run: async (build) => {
+    const v = opaqueValidator(build)
+    await v.verify(opaqueTokens[0], { cacheMaxAge: 0 })
+    const started = process.cpuUsage()
+    // 16 in flight, as a server under load would have.
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < pool) await v.verify(fresh(opaqueTokens[next++]), { cacheMaxAge: 0 })
+      }),
+    )
+    const used = process.cpuUsage(started)
+    await v.close()
+    return used
+  },
+})
+
 /** CPU µs per call of one pass; a case may time only its own loop (returning its cpuUsage). */
 async function pass(c, build) {
   const started = process.cpuUsage()
@@ -131,6 +195,11 @@ async function pass(c, build) {
   return (user + system) / (c.calls ?? pool)
 }
 
+if (values.only) {
+  const wanted = values.only.split(',')
+  const kept = cases.filter((c) => c.floor || wanted.some((w) => c.name.includes(w)))
+  cases.splice(0, cases.length, ...kept)
+}
 const samples = new Map(cases.map((c) => [c.name, { before: [], after: [] }]))
 for (let round = -1; round < rounds; round++) {
   const order = round % 2 ? ['after', 'before'] : ['before', 'after']
@@ -149,7 +218,7 @@ for (const c of cases) {
   const ratio = median(after.map((a, i) => a / before[i]))
   const alg = c.name.slice(-5)
   const floor = samples.get(`crypto.verify-${alg}`)
-  const times = (side, xs) => (median(xs) / median(floor[side])).toFixed(2)
+  const times = (side, xs) => (floor ? (median(xs) / median(floor[side])).toFixed(2) : '–')
   lines.push(
     `| ${c.name} | ${median(before).toFixed(2)} | ${median(after).toFixed(2)} | ${((ratio - 1) * 100).toFixed(1)}% | ${(cv(before) * 100).toFixed(1)}% / ${(cv(after) * 100).toFixed(1)}% | ${c.floor ? '–' : `${times('before', before)} / ${times('after', after)}`} |`,
   )
