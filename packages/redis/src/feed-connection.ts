@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
-import { RedisStoreTimeoutError } from './errors.js'
+import { HeartbeatEchoes } from './heartbeat-echoes.js'
+import { waitReady, withTimeout } from './timeouts.js'
 
 export type FeedState = 'idle' | 'up' | 'down'
 
@@ -15,15 +16,15 @@ export interface FeedConnectionOptions {
   onState(state: 'up' | 'down'): void
 }
 
-/** Heartbeats remembered while awaiting their echo. */
-const MAX_AWAITED = 64
-
 /**
  * The subscriber connection of the change feed. `up` is reported only once the channel's
  * (S)SUBSCRIBE is confirmed on a ready connection, `down` as soon as it closes or reconnects.
  * A subscription can also go quiet without any event (a Cluster moving it, a link that drops
  * bytes): when this store's own heartbeats were published but none came back within the echo
  * timeout, the connection is recycled, which goes through `down` and `up` like any drop.
+ *
+ * This file owns the connection's life (attach, subscribe, recycle, close); the echo bookkeeping
+ * is redis/heartbeat-echoes.ts, the bounded waits redis/timeouts.ts.
  */
 export class FeedConnection {
   private subscriber: Redis | Cluster | undefined
@@ -34,7 +35,7 @@ export class FeedConnection {
   private subscribing: Promise<void> | undefined
   private detach: (() => void) | undefined
   private closed = false
-  private readonly awaited = new Map<string, number>()
+  private readonly echoes = new HeartbeatEchoes()
   private lastRecycle = 0
   private retry: NodeJS.Timeout | undefined
   private notReadySince = 0
@@ -101,24 +102,20 @@ export class FeedConnection {
 
   /** A heartbeat of this store was published: it must come back on this connection. */
   published(nonce: string, at: number): void {
-    this.awaited.set(nonce, at)
-    if (this.awaited.size > MAX_AWAITED) this.awaited.delete(this.awaited.keys().next().value!)
+    this.echoes.published(nonce, at)
   }
 
   /** A heartbeat came back: it and every one published before it are accounted for. */
   heard(nonce: string): void {
-    const at = this.awaited.get(nonce)
-    if (at === undefined) return
-    for (const [other, otherAt] of this.awaited) if (otherAt <= at) this.awaited.delete(other)
+    this.echoes.heard(nonce)
   }
 
   /** Recycles a subscription that stopped delivering (see the class comment). */
   checkEchoes(now: number, echoTimeout: number): void {
     if (this.state !== 'up' || this.closed || now - this.lastRecycle < 2 * echoTimeout) return
-    const oldest = this.awaited.values().next().value
-    if (oldest === undefined || now - oldest < echoTimeout) return
+    if (!this.echoes.overdue(now, echoTimeout)) return
     this.lastRecycle = now
-    this.awaited.clear()
+    this.echoes.clear()
     this.recycle()
   }
 
@@ -205,7 +202,7 @@ export class FeedConnection {
     this.subscribing ??= (async () => {
       try {
         const subscriber = this.attach()
-        await this.waitReady(subscriber)
+        await waitReady(subscriber, this.options.commandTimeout)
         const generation = this.generation
         const { channel, sharded } = this.options
         await this.timed(
@@ -223,35 +220,7 @@ export class FeedConnection {
     return this.subscribing
   }
 
-  /** Resolves when the subscriber connection is ready, within commandTimeout. */
-  private async waitReady(subscriber: Redis | Cluster): Promise<void> {
-    if (subscriber.status === 'ready') return
-    if (subscriber.status === 'end') throw new Error('the subscriber connection has ended')
-    let onReady: (() => void) | undefined
-    const ready = new Promise<void>((resolve) => {
-      onReady = resolve
-      subscriber.once('ready', resolve)
-    })
-    if (subscriber.status === 'wait') subscriber.connect().catch(() => {})
-    try {
-      await this.timed('connect', ready)
-    } finally {
-      if (onReady) subscriber.off('ready', onReady)
-    }
-  }
-
   timed<T>(command: string, promise: Promise<T>, timeoutMs = this.options.commandTimeout): Promise<T> {
     return withTimeout(command, promise, timeoutMs)
   }
-}
-
-/** Rejects with `RedisStoreTimeoutError` after `timeoutMs` (0: never). The timer never holds the process. */
-export function withTimeout<T>(command: string, promise: Promise<T>, timeoutMs: number): Promise<T> {
-  if (timeoutMs === 0) return promise
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisStoreTimeoutError(command, timeoutMs)), timeoutMs)
-    timer.unref()
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

@@ -8,56 +8,20 @@ import {
   type FeedPosition,
   type Store,
 } from '@tokenguard/core'
-import { RedisStoreReplicationError } from './errors.js'
-import { FeedConnection, withTimeout } from './feed-connection.js'
+import { addAndWait, feedPosition } from './durable-add.js'
+import { FeedConnection } from './feed-connection.js'
 import { normalizeEntry, parseEntry, parseFeedMessage } from './feed-message.js'
 import { defineScripts, type ScriptName, type WithScripts } from './scripts.js'
+import { resolveStoreOptions, type RedisStoreOptions } from './store-options.js'
+import { withTimeout } from './timeouts.js'
 
-export interface RedisStoreOptions {
-  /** Prepended to every key and to the feed channel. Default `'tokenguard:'`. */
-  prefix?: string
-  /**
-   * The connection the change feed listens on (a connection in subscriber mode can run nothing else).
-   * Default: derived from `redis` (`duplicate()`; for a Cluster with `shardedSubscribers: true`),
-   * created on the first `subscribe()` and closed by `close()`. One you pass is yours: `close()`
-   * unsubscribes it but leaves it open.
-   */
-  subscriber?: Redis | Cluster
-  /**
-   * Upper bound (ms) on every command this store sends, so a dead or hung Redis costs at most this
-   * much per call: the call rejects with `RedisStoreTimeoutError`. Default 1000; 0 turns it off.
-   */
-  commandTimeout?: number
-  /**
-   * `addDenylistEntry` (so `revoke()`) resolves only once this many replicas acknowledged the entry
-   * (`WAIT`), and rejects with `RedisStoreReplicationError` otherwise. Default 0 (the master's word).
-   */
-  waitForReplicas?: number
-  /** How long `WAIT` waits for `waitForReplicas` acknowledgements (ms). Default 500. */
-  waitTimeout?: number
-}
-
+export type { RedisStoreOptions } from './store-options.js'
 export { RedisStoreReplicationError, RedisStoreTimeoutError } from './errors.js'
 
 /** Most expired entries one call removes: the rest go on later calls (listing filters by score anyway). */
 const PRUNE_BATCH = 1000
 /** Entries per restore call and per HSCAN page: bounded work per command, Redis stays responsive. */
 const BATCH = 500
-
-/** The `{ seq, epoch }` an add script returned. */
-function position(reply: unknown): FeedPosition | undefined {
-  if (!Array.isArray(reply)) return undefined
-  const [seq, epoch] = reply as unknown[]
-  return typeof seq === 'number' && typeof epoch === 'string' ? { seq, epoch } : undefined
-}
-
-function checkMs(value: number | undefined, name: string, fallback: number, allowZero: boolean): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(`RedisStore: \`${name}\` must be a finite number${allowZero ? ' >= 0' : ' > 0'}`)
-  }
-  return value
-}
 
 /**
  * A `Store` on Redis for a fleet of API instances: the shared introspection cache, the DPoP replay
@@ -69,6 +33,11 @@ function checkMs(value: number | undefined, name: string, fallback: number, allo
  * - `tokenguard:{denylist}:entries`: hash, entry id -> entry JSON
  * - `tokenguard:{denylist}:seq`, `tokenguard:{denylist}:epoch`: the feed position
  * - channel `tokenguard:denylist:feed` (Cluster: sharded `tokenguard:{denylist}:feed`)
+ *
+ * This file maps the `Store` methods onto commands and scripts. Its parts: options
+ * (redis/store-options.ts), the WAIT durability of adds (redis/durable-add.ts), the subscriber
+ * connection (redis/feed-connection.ts), the Lua scripts (redis/scripts.ts), feed messages
+ * (redis/feed-message.ts).
  */
 export class RedisStore implements Store {
   private readonly prefix: string
@@ -87,15 +56,11 @@ export class RedisStore implements Store {
     private readonly redis: Redis | Cluster,
     options: RedisStoreOptions = {},
   ) {
-    this.prefix = options.prefix ?? 'tokenguard:'
-    if (typeof this.prefix !== 'string') throw new TypeError('RedisStore: `prefix` must be a string')
-    this.commandTimeout = checkMs(options.commandTimeout, 'commandTimeout', 1000, true)
-    const replicas = options.waitForReplicas ?? 0
-    if (!Number.isSafeInteger(replicas) || replicas < 0) {
-      throw new RangeError('RedisStore: `waitForReplicas` must be an integer >= 0')
-    }
-    this.waitForReplicas = replicas
-    this.waitTimeout = checkMs(options.waitTimeout, 'waitTimeout', 500, false)
+    const resolved = resolveStoreOptions(options)
+    this.prefix = resolved.prefix
+    this.commandTimeout = resolved.commandTimeoutMs
+    this.waitForReplicas = resolved.waitForReplicas
+    this.waitTimeout = resolved.waitTimeoutMs
     const base = `${this.prefix}{denylist}`
     this.keys = [base, `${base}:entries`, `${base}:seq`, `${base}:epoch`]
     const sharded = redis.isCluster === true
@@ -106,7 +71,7 @@ export class RedisStore implements Store {
     this.scripts = defineScripts(redis)
     this.feed = new FeedConnection({
       redis,
-      subscriber: options.subscriber,
+      subscriber: resolved.subscriber,
       channel: this.channel,
       sharded,
       commandTimeout: this.commandTimeout,
@@ -158,25 +123,13 @@ export class RedisStore implements Store {
       randomUUID(),
     ]
     if (this.waitForReplicas === 0) {
-      return position(await this.timed('EVALSHA', this.scripts.tokenguardDenylistAdd(...args)))
+      return feedPosition(await this.timed('EVALSHA', this.scripts.tokenguardDenylistAdd(...args)))
     }
-    // The same connection (and, on a Cluster, the same node) runs the script, then WAIT: WAIT
-    // counts the replicas that acknowledged every write this connection made before it.
-    const pipeline = this.redis.pipeline() as unknown as WithScripts & {
-      wait(replicas: number, timeout: number): unknown
-      exec(): Promise<Array<[Error | null, unknown]> | null>
-    }
-    pipeline.tokenguardDenylistAdd(...args)
-    pipeline.wait(this.waitForReplicas, this.waitTimeout)
-    const results = await this.timed('WAIT', pipeline.exec(), this.commandTimeout + this.waitTimeout)
-    const [added, waited] = results ?? []
-    if (added?.[0]) throw added[0]
-    if (waited?.[0]) throw waited[0]
-    const acknowledged = Number(waited?.[1] ?? 0)
-    if (acknowledged < this.waitForReplicas) {
-      throw new RedisStoreReplicationError(acknowledged, this.waitForReplicas)
-    }
-    return position(added?.[1])
+    return addAndWait(this.redis, args, {
+      waitForReplicas: this.waitForReplicas,
+      waitTimeoutMs: this.waitTimeout,
+      commandTimeoutMs: this.commandTimeout,
+    })
   }
 
   async listDenylist(nowSeconds: number): Promise<DenylistEntry[]> {

@@ -29,8 +29,8 @@ export interface DiscoveryOptions {
 }
 
 export interface MetadataCacheOptions extends DiscoveryOptions {
-  /** After a failure, the least time before discovery is tried again, in ms. Default 30 s. */
-  cooldown?: number
+  /** After a failure, the least time before discovery is tried again, in ms (`jwt.keySet.cooldown`, resolved). */
+  cooldownMs: number
   /** Clock in ms (a test seam). Default `Date.now`. */
   now?: () => number
 }
@@ -57,19 +57,12 @@ export class MetadataError extends Error {
 /**
  * The URLs to try, in order. RFC 8414 §3.1 inserts the well-known segment between the host and the
  * path (`https://as.example/tenant` → `https://as.example/.well-known/oauth-authorization-server/tenant`);
- * OIDC Discovery §4 appends it to the issuer.
+ * OIDC Discovery §4 appends it to the issuer. The issuer is a checked one (RFC 8414 §2: http(s), no
+ * query or fragment), by `checkIssuer` where it entered: a configured issuer in options, a
+ * resolved one before it is trusted.
  */
 export function metadataUrls(issuer: string): [rfc8414: string, openid: string] {
-  const url = URL.canParse(issuer) ? new URL(issuer) : undefined
-  // RFC 8414 §2: the issuer is an https URL with no query or fragment (http allowed for loopback tests).
-  if (
-    url === undefined ||
-    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
-    url.search ||
-    url.hash
-  ) {
-    throw new TypeError('issuer must be an http(s) URL without query or fragment')
-  }
+  const url = new URL(issuer)
   const path = url.pathname.replace(/\/$/, '')
   return [
     `${url.origin}/.well-known/oauth-authorization-server${path}`,
@@ -151,14 +144,12 @@ export interface MetadataCache {
  *
  * @example
  * ```ts
- * const metadata = createMetadataCache('https://login.example.com/', { timeout: 3000, maxResponseBytes: 65536 })
- * const keys = createRemoteKeySet({ jwksUri: metadata.jwksUri, algorithms: ['RS256'] })
+ * const metadata = createMetadataCache('https://login.example.com/', { timeout: 3000, maxResponseBytes: 65536, cooldownMs: 30_000 })
+ * const keys = createRemoteKeySet({ jwksUri: metadata.jwksUri, algorithms: ['RS256'], keySet })
  * ```
  */
 export function createMetadataCache(issuer: string, options: MetadataCacheOptions): MetadataCache {
-  metadataUrls(issuer) // checks the issuer once, at construction
-  const cooldown = options.cooldown ?? 30_000
-  if (!Number.isFinite(cooldown) || cooldown < 0) throw new TypeError('cooldown must be a finite number >= 0')
+  const { cooldownMs: cooldown } = options
   const now = options.now ?? Date.now
   let value: AuthorizationServerMetadata | undefined
   let failure: { error: unknown; at: number } | undefined

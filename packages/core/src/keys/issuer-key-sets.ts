@@ -1,6 +1,6 @@
 import { UnavailableError } from '../errors.js'
 import type { EventListener } from '../events.js'
-import type { ResolvedOptions } from '../options.js'
+import { DEFAULTS, type ResolvedOptions } from '../options.js'
 import { createMetadataCache, type MetadataCache } from './discovery.js'
 import type { KeySet } from './key-set.js'
 import { createLocalKeySet } from './local-key-set.js'
@@ -14,15 +14,16 @@ import { createIssuerResolution, type TrustedIssuer } from './issuer-resolver.js
  */
 export function createIssuerMetadata(resolved: ResolvedOptions, emit: EventListener) {
   const caches = new Map<string, MetadataCache>()
-  const timeout = resolved.jwt?.keySet.timeoutMs ?? resolved.introspection?.timeoutMs ?? 3000
+  const timeout =
+    resolved.jwt?.keySet.timeoutMs ?? resolved.introspection?.timeoutMs ?? DEFAULTS.jwt.keySet.timeoutMs
 
   function metadataFor(issuer: string): MetadataCache {
     let cache = caches.get(issuer)
     if (cache === undefined) {
       cache = createMetadataCache(issuer, {
         timeout,
-        maxResponseBytes: 65_536,
-        cooldown: resolved.jwt?.keySet.cooldownMs ?? 30_000,
+        maxResponseBytes: DEFAULTS.discovery.maxResponseBytes,
+        cooldownMs: resolved.jwt?.keySet.cooldownMs ?? DEFAULTS.jwt.keySet.cooldown * 1000,
         dispatcher: resolved.dispatcher,
         onEvent: emit,
         now: resolved.now,
@@ -68,20 +69,13 @@ export function createIssuerKeySets(
     createRemoteKeySet({
       jwksUri,
       algorithms: jwt.algorithms,
-      cacheMaxAge: jwt.keySet.cacheMaxAgeMs,
-      cooldown: jwt.keySet.cooldownMs,
-      staleIfError: jwt.keySet.staleIfErrorMs,
-      timeout: jwt.keySet.timeoutMs,
-      maxResponseBytes: jwt.keySet.maxResponseBytes,
+      keySet: jwt.keySet,
       dispatcher: resolved.dispatcher,
       now: resolved.now,
       onEvent: emit,
     })
 
   const resolver = resolved.issuerResolver
-  if (resolver !== undefined && jwt.secret !== undefined) {
-    throw new TypeError('createValidator: `jwt.secret` cannot be used with an issuer resolver')
-  }
   const shared: KeySet | undefined =
     jwt.secret !== undefined
       ? secretKeySet(jwt.secret)
@@ -135,8 +129,8 @@ export function createIssuerKeySets(
     // Its own metadata cache, freed with its key set: the shared map is only for static issuers.
     const cache = createMetadataCache(issuer, {
       timeout: jwt.keySet.timeoutMs,
-      maxResponseBytes: 65_536,
-      cooldown: jwt.keySet.cooldownMs,
+      maxResponseBytes: DEFAULTS.discovery.maxResponseBytes,
+      cooldownMs: jwt.keySet.cooldownMs,
       dispatcher: resolved.dispatcher,
       onEvent: emit,
       now: resolved.now,

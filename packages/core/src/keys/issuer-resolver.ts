@@ -3,6 +3,7 @@ import { UnavailableError } from '../errors.js'
 import type { ResolvedProfile } from '../profiles/types.js'
 import type { IssuerConfig, ResolvedIssuerResolver } from './issuer-resolver-options.js'
 import type { KeySet } from './key-set.js'
+import { checkJwkSet } from '../options/jwks.js'
 import { createLocalKeySet } from './local-key-set.js'
 
 /**
@@ -78,7 +79,11 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     if (config.jwks !== undefined && config.jwksUri !== undefined)
       throw new TypeError(`${name}: give jwks or jwksUri, not both`)
     if (config.jwks !== undefined) {
-      return { profile, algorithms, keySet: createLocalKeySet(config.jwks, { algorithms }) }
+      return {
+        profile,
+        algorithms,
+        keySet: createLocalKeySet(checkJwkSet(config.jwks, `${name}.jwks`), { algorithms }),
+      }
     }
     if (config.jwksUri !== undefined) {
       if (typeof config.jwksUri !== 'string') throw new TypeError(`${name}.jwksUri must be a URL string`)

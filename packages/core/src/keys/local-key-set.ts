@@ -2,61 +2,23 @@ import {
   createLocalJWKSet,
   errors,
   type JSONWebKeySet,
-  type JWK,
   type JWSHeaderParameters,
   type LocalJWKSet,
 } from 'jose'
 import { InvalidTokenError } from '../errors.js'
+import type { CheckedJwkSet } from '../options/jwks.js'
 import type { KeySet, VerificationKey } from './key-set.js'
-import { hasPrivateMembers } from '../jws/header.js'
 
 /**
- * A key set given in configuration (`jwt.jwks`), checked once at construction. Key selection by
- * `kid`, `alg`, `kty`, `use` and `key_ops` is jose's (`createLocalJWKSet`); this file adds the
- * configuration checks and maps jose's selection errors onto our token errors.
+ * A key set given in configuration (`jwt.jwks`, `transmitter.jwks`, a resolver's `jwks`). Key
+ * selection by `kid`, `alg`, `kty`, `use` and `key_ops` is jose's (`createLocalJWKSet`); this file
+ * remembers its answers and maps jose's selection errors onto our token errors. The set itself was
+ * checked where it entered (options/jwks.ts).
  */
 
 export interface LocalKeySetOptions {
-  /** The JWS algorithms tokens may use (`jwt.algorithms`); a header naming another one is refused. */
+  /** The JWS algorithms tokens may use, resolved (`jwt.algorithms`); a header naming another one is refused. */
   algorithms: readonly string[]
-}
-
-/**
- * Why this JWK can never be a verification key in a set we accept, or `undefined` when it can.
- * Shared with the remote key set, which skips such keys instead of refusing the whole set.
- */
-export function jwkProblem(jwk: unknown): string | undefined {
-  if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) return 'is not a JSON object'
-  const member = jwk as Record<string, unknown>
-  if (typeof member.kty !== 'string') return 'has no "kty" string'
-  // A shared secret in a key set would admit HS* tokens forged by anyone who can read the set.
-  if (member.kty === 'oct') return 'is a symmetric key (kty "oct"); only public keys belong in a key set'
-  if (hasPrivateMembers(member)) {
-    return 'contains private key material; only public keys belong in a key set'
-  }
-  if (member.kid !== undefined && typeof member.kid !== 'string') return 'has a non-string "kid"'
-  if (member.alg !== undefined && typeof member.alg !== 'string') return 'has a non-string "alg"'
-  return undefined
-}
-
-/** Checks `jwt.algorithms` once: a non-empty list, never `none` or a shared-secret (HS*) algorithm. */
-export function checkAlgorithms(algorithms: unknown): readonly string[] {
-  if (
-    !Array.isArray(algorithms) ||
-    algorithms.length === 0 ||
-    !algorithms.every((a) => typeof a === 'string')
-  ) {
-    throw new TypeError('jwt.algorithms must be a non-empty array of JWS algorithm names')
-  }
-  for (const alg of algorithms as string[]) {
-    // RFC 8725 §3.1 and §3.2: pin asymmetric algorithms; `none` and HMAC have no place with public keys.
-    if (alg === 'none' || alg.startsWith('HS')) {
-      throw new TypeError(
-        `jwt.algorithms must not contain "${alg}": only asymmetric algorithms verify with a key set`,
-      )
-    }
-  }
-  return [...(algorithms as string[])]
 }
 
 /**
@@ -104,30 +66,18 @@ export function isNoMatchingKey(error: unknown): boolean {
 }
 
 /**
- * A key set from configuration. Refuses (with a `TypeError` naming `jwt.jwks`) anything that is not
- * a JWK set of public keys, so a misconfiguration fails at startup rather than on the first request.
+ * A key set from configuration, checked where the option entered (options/jwks.ts: public keys
+ * only) and with `algorithms` already resolved; nothing here checks configuration again.
  *
  * @example
  * ```ts
- * const keys = createLocalKeySet({ keys: [publicJwk] }, { algorithms: ['ES256'] })
+ * const keys = createLocalKeySet(checkJwkSet({ keys: [publicJwk] }, 'jwks'), { algorithms: ['ES256'] })
  * const { payload } = await jwtVerify(token, (header) => keys.getKey(header), { algorithms: ['ES256'] })
  * ```
  */
-export function createLocalKeySet(jwks: { keys: JWK[] }, options: LocalKeySetOptions): KeySet {
-  const algorithms = checkAlgorithms(options?.algorithms)
-  if (jwks === null || typeof jwks !== 'object' || !Array.isArray(jwks.keys)) {
-    throw new TypeError('jwt.jwks must be a JWK set: an object with a "keys" array')
-  }
-  jwks.keys.forEach((jwk, index) => {
-    const problem = jwkProblem(jwk)
-    if (problem !== undefined) throw new TypeError(`jwt.jwks.keys[${index}] ${problem}`)
-  })
-  let select: LocalJWKSet
-  try {
-    select = rememberSelections(createLocalJWKSet(jwks as JSONWebKeySet))
-  } catch (cause) {
-    throw new TypeError('jwt.jwks must be a JWK set: an object with a "keys" array', { cause })
-  }
+export function createLocalKeySet(jwks: CheckedJwkSet, options: LocalKeySetOptions): KeySet {
+  const { algorithms } = options
+  const select = rememberSelections(createLocalJWKSet(jwks as unknown as JSONWebKeySet))
   return {
     getKey: (header) => selectKey(select, algorithms, header),
     ready: async () => {},

@@ -1,19 +1,15 @@
-import { calculateJwkThumbprint, createLocalJWKSet, type JWK, type LocalJWKSet } from 'jose'
 import type { Dispatcher } from 'undici'
 import { InvalidTokenError, UnavailableError } from '../errors.js'
 import { safeListener, type EventListener } from '../events.js'
-import { httpRequest, parseJsonObject } from '../http.js'
+import { httpRequest } from '../http.js'
+import type { ResolvedKeySetOptions } from '../options/jwt.js'
+import { parseKeySetResponse, rotationBetween, type KeySetSnapshot } from './jwks-response.js'
 import type { KeySet } from './key-set.js'
-import {
-  checkAlgorithms,
-  isNoMatchingKey,
-  jwkProblem,
-  rememberSelections,
-  selectKey,
-} from './local-key-set.js'
+import { isNoMatchingKey, selectKey } from './local-key-set.js'
 
 /**
- * A JWK set fetched from the issuer's `jwks_uri` (RFC 8414 §2, RFC 7517 §5), refreshed lazily on
+ * A JWK set fetched from the issuer's `jwks_uri` (RFC 8414 §2, RFC 7517 §5). This file is the
+ * refresh policy and its state; keys/jwks-response.ts parses what is fetched. Refreshed lazily on
  * demand (no timers): when the cached set expires, and when a token names a `kid` the set lacks
  * (the usual sign of a key rotation), at most once per cooldown so that a flood of made-up `kid`s
  * cannot turn into a flood of fetches. While the endpoint fails, the last good set is served for a
@@ -21,80 +17,20 @@ import {
  */
 
 export interface RemoteKeySetOptions {
-  /** The JWK set URL, or a function that finds it (from issuer metadata) when first needed. */
+  /** The JWK set URL (checked where it entered), or a function that finds it (from issuer metadata) when first needed. */
   jwksUri: string | (() => Promise<string>)
-  /** The JWS algorithms tokens may use (`jwt.algorithms`). */
+  /** The JWS algorithms tokens may use, resolved (`jwt.algorithms`). */
   algorithms: readonly string[]
-  /** How long a fetched set is fresh, in ms. Default 10 minutes. */
-  cacheMaxAge?: number
-  /** Least time between fetches caused by an unknown `kid` or by a failing endpoint, in ms. Default 30 s. */
-  cooldown?: number
-  /** Deadline for one fetch, in ms. Default 3000. */
-  timeout?: number
-  /** Largest response accepted, in bytes. Default 256 KiB. */
-  maxResponseBytes?: number
-  /** How long past `cacheMaxAge` the last good set may be served while refetches fail, in ms. Default 1 h. */
-  staleIfError?: number
-  /** A response with more keys than this is refused as a whole. Default 100. */
-  maxKeys?: number
+  /** Freshness, cooldown, stale-if-error and fetch limits, resolved (`jwt.keySet`, durations in ms). */
+  keySet: ResolvedKeySetOptions
   dispatcher?: Dispatcher
   /** Clock in ms (a test seam). Default `Date.now`. */
   now?: () => number
   onEvent?: EventListener
 }
 
-interface Snapshot {
-  select: LocalJWKSet
-  /** Sorted thumbprints (RFC 7638) with `kid` and `alg`: equal iff the usable keys are the same. */
-  fingerprint: string
-  keys: number
-  /** The same thumbprints as a set, to count keys added and dropped by a refetch. */
-  prints: ReadonlySet<string>
+interface Snapshot extends KeySetSnapshot {
   fetchedAt: number
-}
-
-function duration(name: string, value: unknown, fallback: number, min = 1): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new TypeError(`jwt.keySet.${name} must be a finite number >= ${min}`)
-  }
-  return value
-}
-
-/** Turns a response into a key set, or throws why it is not one. Unusable members are skipped. */
-async function parseKeySet(
-  status: number,
-  text: string,
-  maxKeys: number,
-): Promise<Omit<Snapshot, 'fetchedAt'>> {
-  if (status !== 200) throw new Error(`unexpected status ${status}`)
-  const body = parseJsonObject(text)
-  if (body === undefined) throw new Error('response is not a JSON object')
-  const { keys } = body
-  if (!Array.isArray(keys)) throw new Error('response has no "keys" array')
-  if (keys.length > maxKeys) throw new Error(`response has more than ${maxKeys} keys`)
-  const usable: JWK[] = []
-  const prints: string[] = []
-  for (const jwk of keys as unknown[]) {
-    // RFC 7517 §4.2: a key meant for encryption is not one we verify with; private or malformed
-    // members are skipped rather than failing the set, so one bad entry cannot take down the rest.
-    if (jwkProblem(jwk) !== undefined) continue
-    const key = jwk as JWK
-    if (key.use !== undefined && key.use !== 'sig') continue
-    try {
-      prints.push(`${await calculateJwkThumbprint(key)}:${key.kid ?? ''}:${key.alg ?? ''}`)
-      usable.push(key)
-    } catch {
-      // Missing or malformed required members (RFC 7638 §3.2) or an unsupported key type.
-    }
-  }
-  // An empty set is a valid answer: every token then fails with unknown_key (401), not 503.
-  return {
-    select: rememberSelections(createLocalJWKSet({ keys: usable })),
-    fingerprint: prints.sort().join(','),
-    keys: usable.length,
-    prints: new Set(prints),
-  }
 }
 
 /**
@@ -103,28 +39,23 @@ async function parseKeySet(
  *
  * @example
  * ```ts
- * const keys = createRemoteKeySet({ jwksUri: 'https://login.example.com/jwks', algorithms: ['RS256'] })
+ * const keySet = resolveOptions(options).jwt.keySet
+ * const keys = createRemoteKeySet({ jwksUri: 'https://login.example.com/jwks', algorithms: ['RS256'], keySet })
  * keys.onChange(() => verifiedTokens.clear())
  * await keys.ready()
  * const { payload } = await jwtVerify(token, (header) => keys.getKey(header), { algorithms: ['RS256'] })
  * ```
  */
 export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
-  const algorithms = checkAlgorithms(options?.algorithms)
-  const { jwksUri } = options
-  if (typeof jwksUri === 'string') {
-    const protocol = URL.canParse(jwksUri) ? new URL(jwksUri).protocol : ''
-    if (protocol !== 'https:' && protocol !== 'http:')
-      throw new TypeError('jwt.jwksUri must be an http(s) URL')
-  } else if (typeof jwksUri !== 'function') {
-    throw new TypeError('jwt.jwksUri must be a URL string or a function returning one')
-  }
-  const cacheMaxAge = duration('cacheMaxAge', options.cacheMaxAge, 10 * 60_000)
-  const cooldown = duration('cooldown', options.cooldown, 30_000, 0)
-  const timeout = duration('timeout', options.timeout, 3000)
-  const maxBytes = duration('maxResponseBytes', options.maxResponseBytes, 256 * 1024)
-  const staleIfError = duration('staleIfError', options.staleIfError, 60 * 60_000, 0)
-  const maxKeys = duration('maxKeys', options.maxKeys, 100, 0)
+  const { jwksUri, algorithms } = options
+  const {
+    cacheMaxAgeMs: cacheMaxAge,
+    cooldownMs: cooldown,
+    staleIfErrorMs: staleIfError,
+    timeoutMs: timeout,
+    maxResponseBytes: maxBytes,
+    maxKeys,
+  } = options.keySet
   const now = options.now ?? Date.now
   const emit = safeListener(options.onEvent)
   const listeners = new Set<() => void>()
@@ -148,19 +79,12 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
         dispatcher: options.dispatcher,
       })
       const next: Snapshot = {
-        ...(await parseKeySet(response.status, response.text, maxKeys)),
+        ...(await parseKeySetResponse(response.status, response.text, maxKeys)),
         fetchedAt: now(),
       }
       const changed = current !== undefined && current.fingerprint !== next.fingerprint
       // A rotation (the set differs from the previous good one): how many keys came and went.
-      const before = current?.prints
-      const rotation =
-        changed && before !== undefined
-          ? {
-              added: [...next.prints].filter((print) => !before.has(print)).length,
-              dropped: [...before].filter((print) => !next.prints.has(print)).length,
-            }
-          : {}
+      const rotation = rotationBetween(current, next)
       current = next
       lastError = undefined
       emit({

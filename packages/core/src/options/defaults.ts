@@ -15,6 +15,8 @@ export const DEFAULTS = {
       staleIfError: 3600,
       timeoutMs: 3000,
       maxResponseBytes: 262_144,
+      /** Not an option: a fetched set with more keys than this is refused as a whole. */
+      maxKeys: 100,
     },
   },
   introspection: {
@@ -25,6 +27,8 @@ export const DEFAULTS = {
     cacheMax: 10_000,
     maxResponseBytes: 65_536,
   },
+  /** Issuer metadata documents (RFC 8414, OIDC discovery): not options, bounds on fetched data. */
+  discovery: { maxResponseBytes: 65_536 },
   dpop: { maxAge: 60, nonceLifetime: 300 },
   denylist: { maxStaleness: 5, revocationTtl: 86_400, maxRevocationLifetime: 604_800 },
   setReceiver: {

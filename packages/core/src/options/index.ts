@@ -150,13 +150,18 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     throw new TypeError('createValidator: give `jwt`, `introspection`, or both')
   }
   const clockToleranceMs = resolveClockTolerance(options)
+  const jwt = options.jwt === undefined ? undefined : resolveJwt(options.jwt, allowInsecure, clockToleranceMs)
+  // A resolver approves issuers one by one, each with its own keys: one shared secret cannot be theirs.
+  if (issuerResolver !== undefined && jwt?.secret !== undefined) {
+    throw new TypeError('createValidator: `jwt.secret` cannot be used with an issuer resolver')
+  }
   return {
     issuers,
     profiles,
     issuerResolver,
     audiences,
     realm: optionalString(options.realm, 'realm') ?? audiences[0]!,
-    jwt: options.jwt === undefined ? undefined : resolveJwt(options.jwt, allowInsecure, clockToleranceMs),
+    jwt,
     introspection:
       options.introspection === undefined
         ? undefined

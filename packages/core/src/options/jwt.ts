@@ -1,6 +1,7 @@
 import type { Jwk as JWK } from '../jwk.js'
 import { checkEndpoint } from '../url-rules.js'
 import { DEFAULTS } from './defaults.js'
+import { checkJwkSet, type CheckedJwkSet } from './jwks.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   SYMMETRIC_ALGORITHMS,
@@ -51,23 +52,28 @@ export interface JwtOptions {
   cache?: { max?: number } | false
 }
 
+/** `jwt.keySet` resolved: what every remote key set runs on (durations in ms). */
+export interface ResolvedKeySetOptions {
+  cacheMaxAgeMs: number
+  cooldownMs: number
+  staleIfErrorMs: number
+  timeoutMs: number
+  maxResponseBytes: number
+  /** A response with more keys is refused as a whole (not an option: a bound on fetched data). */
+  maxKeys: number
+}
+
 export interface ResolvedJwtOptions {
   algorithms: string[]
   jwksUri: string | undefined
-  jwks: { keys: JWK[] } | undefined
+  jwks: CheckedJwkSet | undefined
   secret: Uint8Array | undefined
   /** The validator's one clock tolerance (top-level `clockTolerance`, or its deprecated alias here). */
   clockToleranceMs: number
   typ: string | false
   requiredClaims: string[]
   maxTokenAgeMs: number | undefined
-  keySet: {
-    cacheMaxAgeMs: number
-    cooldownMs: number
-    staleIfErrorMs: number
-    timeoutMs: number
-    maxResponseBytes: number
-  }
+  keySet: ResolvedKeySetOptions
   cacheMax: number
 }
 
@@ -103,15 +109,7 @@ export function resolveJwt(
   if (secret !== undefined && (jwt.jwks !== undefined || jwt.jwksUri !== undefined)) {
     throw new TypeError('createValidator: `jwt.secret` cannot be combined with `jwt.jwks` or `jwt.jwksUri`')
   }
-  if (
-    jwt.jwks !== undefined &&
-    (jwt.jwks === null || typeof jwt.jwks !== 'object' || !Array.isArray(jwt.jwks.keys))
-  ) {
-    throw new TypeError('createValidator: `jwt.jwks` must be a JWK set `{ keys: [...] }`')
-  }
   const typ = jwt.typ === false ? false : (optionalString(jwt.typ, 'jwt.typ') ?? 'at+jwt')
-  const keySet = jwt.keySet ?? {}
-  const defaults = DEFAULTS.jwt.keySet
   const cache = jwt.cache
   if (cache !== undefined && cache !== false && (cache === null || typeof cache !== 'object')) {
     throw new TypeError('createValidator: `jwt.cache` must be `{ max }` or false')
@@ -119,25 +117,40 @@ export function resolveJwt(
   return {
     algorithms,
     jwksUri: jwt.jwksUri === undefined ? undefined : checkEndpoint(jwt.jwksUri, 'jwt.jwksUri', allowInsecure),
-    jwks: jwt.jwks,
+    jwks: jwt.jwks === undefined ? undefined : checkJwkSet(jwt.jwks, 'jwt.jwks', 'createValidator'),
     secret,
     clockToleranceMs,
     typ,
     requiredClaims:
       jwt.requiredClaims === undefined ? [] : stringList(jwt.requiredClaims, 'jwt.requiredClaims', true),
     maxTokenAgeMs: jwt.maxTokenAge === undefined ? undefined : seconds(jwt.maxTokenAge, 'jwt.maxTokenAge', 0),
-    keySet: {
-      cacheMaxAgeMs: seconds(keySet.cacheMaxAge, 'jwt.keySet.cacheMaxAge', defaults.cacheMaxAge),
-      cooldownMs: seconds(keySet.cooldown, 'jwt.keySet.cooldown', defaults.cooldown),
-      staleIfErrorMs: seconds(keySet.staleIfError, 'jwt.keySet.staleIfError', defaults.staleIfError),
-      timeoutMs: positiveNumber(keySet.timeout, 'jwt.keySet.timeout', defaults.timeoutMs, true),
-      maxResponseBytes: positiveNumber(
-        keySet.maxResponseBytes,
-        'jwt.keySet.maxResponseBytes',
-        defaults.maxResponseBytes,
-        true,
-      ),
-    },
+    keySet: resolveKeySet(jwt.keySet),
     cacheMax: cache === false ? 0 : positiveNumber(cache?.max, 'jwt.cache.max', DEFAULTS.jwt.cacheMax),
+  }
+}
+
+/**
+ * `jwt.keySet` (seconds, bytes) resolved to what a remote key set runs on. Also the defaults of a
+ * key set that takes no tuning (the SET receiver's transmitter keys): `resolveKeySet(undefined)`.
+ */
+export function resolveKeySet(keySet: JwtOptions['keySet']): ResolvedKeySetOptions {
+  if (keySet !== undefined && (keySet === null || typeof keySet !== 'object')) {
+    throw new TypeError('createValidator: `jwt.keySet` must be an object')
+  }
+  const given = keySet ?? {}
+  const defaults = DEFAULTS.jwt.keySet
+  return {
+    // A zero lifetime would refetch on every token: the key set endpoint would see our traffic.
+    cacheMaxAgeMs: seconds(given.cacheMaxAge, 'jwt.keySet.cacheMaxAge', defaults.cacheMaxAge, true),
+    cooldownMs: seconds(given.cooldown, 'jwt.keySet.cooldown', defaults.cooldown),
+    staleIfErrorMs: seconds(given.staleIfError, 'jwt.keySet.staleIfError', defaults.staleIfError),
+    timeoutMs: positiveNumber(given.timeout, 'jwt.keySet.timeout', defaults.timeoutMs, true),
+    maxResponseBytes: positiveNumber(
+      given.maxResponseBytes,
+      'jwt.keySet.maxResponseBytes',
+      defaults.maxResponseBytes,
+      true,
+    ),
+    maxKeys: defaults.maxKeys,
   }
 }

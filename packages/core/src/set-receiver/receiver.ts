@@ -79,6 +79,7 @@ export function createSetReceiver(options: SetReceiverOptions): SetReceiver {
       : createRemoteKeySet({
           jwksUri: resolved.keys.jwksUri,
           algorithms,
+          keySet: resolved.keySet,
           dispatcher: options.dispatcher,
           now,
         })

@@ -5,6 +5,7 @@ import type { TokenEvent } from '../../src/events.js'
 import { combineListeners } from '../../src/integrations/combine.js'
 import { createPrometheusMetrics } from '../../src/integrations/prometheus.js'
 import { createRemoteKeySet } from '../../src/keys/remote-key-set.js'
+import { resolveKeySet } from '../../src/options/jwt.js'
 import { signingKey, type SigningKey } from '../helpers/tokens.js'
 
 /** A real key set endpoint that rotates: `keys_fetch` reports added/dropped, and the metrics count them. */
@@ -38,7 +39,7 @@ it('reports keys added and dropped on a rotation only', async () => {
   const keys = createRemoteKeySet({
     jwksUri: url,
     algorithms: ['ES256'],
-    cacheMaxAge: 1000,
+    keySet: { ...resolveKeySet(undefined), cacheMaxAgeMs: 1000 },
     now: () => clock,
     onEvent: combineListeners(metrics.onEvent, (event) => {
       if (event.type === 'keys_fetch') events.push(event)
