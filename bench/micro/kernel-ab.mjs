@@ -30,14 +30,17 @@ const BACKENDS = { 'node:crypto': nodeBackend, 'jose compactVerify': joseBackend
 
 function strategyWith(alg, jwks, signatureBackend) {
   const resolved = resolveOptions({ issuer: ISSUER, audience: AUDIENCE, jwt: { algorithms: [alg], jwks } })
-  const keySet = createLocalKeySet(jwks, { algorithms: [alg] })
+  // The key set takes what the options checked and resolved, as the validator hands it over.
+  const keySet = createLocalKeySet(resolved.jwt.jwks, { algorithms: resolved.jwt.algorithms })
   return createJwtStrategy({
     jwt: resolved.jwt,
     issuers: resolved.issuers,
     audiences: resolved.audiences,
     scopeClaim: undefined,
     resolveIssuer: (issuer) =>
-      issuer === ISSUER ? { profile: resolved.profiles.get(ISSUER), algorithms: [alg], keySet } : undefined,
+      issuer === ISSUER
+        ? { profile: resolved.profiles.get(ISSUER), algorithms: resolved.jwt.algorithms, keySet }
+        : undefined,
     now: Date.now,
     emit: () => {},
     signatureBackend,
