@@ -1,11 +1,10 @@
-// Shared Jest settings: TypeScript through @swc/jest, workspace packages mapped to their sources
-// (tests never need a build), and jose (ESM-only) transformed, including under pnpm's .pnpm/ paths.
-const path = require('node:path')
-
-const packagesDir = path.join(__dirname, 'packages')
-
+// Shared Jest settings: TypeScript through @swc/jest, workspace packages resolved to their sources
+// through the `@tokenguard/source` export condition (tests never need a build, and a new package
+// needs no entry here), and jose (ESM-only) transformed, including under pnpm's .pnpm/ paths.
 module.exports = {
   testEnvironment: 'node',
+  // The node environment's own conditions, after ours; ours comes first in every export entry.
+  testEnvironmentOptions: { customExportConditions: ['@tokenguard/source', 'node', 'node-addons'] },
   transform: {
     '^.+\\.(t|j|mj)s$': [
       '@swc/jest',
@@ -18,7 +17,6 @@ module.exports = {
   moduleNameMapper: {
     // Sources import './x.js' (NodeNext); under Jest they resolve to the .ts file.
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    '^@tokenguard/(core|express|koa|fastify|redis)$': path.join(packagesDir, '$1/src/index.ts'),
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['**/?(*.)test.ts'],

@@ -107,7 +107,7 @@ const STEPS: Step[] = [
       const calls = introspections() - before
       return {
         answer,
-        meaning: `strategy=${answer.body.strategy}, ${calls} introspection calls: verified in-process`,
+        meaning: `strategy=${String(answer.body.strategy)}, ${calls} introspection calls: verified in-process`,
         ok: calls === 0,
       }
     },
@@ -123,7 +123,7 @@ const STEPS: Step[] = [
       const after = introspections()
       return {
         answer,
-        meaning: `strategy=${answer.body.strategy}, introspection calls ${before} -> ${after}`,
+        meaning: `strategy=${String(answer.body.strategy)}, introspection calls ${before} -> ${after}`,
         ok: after === before + 1,
       }
     },
@@ -152,7 +152,7 @@ const STEPS: Step[] = [
     on: 'express',
     run: async ({ call }, t) => {
       const answer = await call('GET', '/profile', t.jwt)
-      return { answer, meaning: `strategy=${answer.body.strategy}: JWS shape, verified locally` }
+      return { answer, meaning: `strategy=${String(answer.body.strategy)}: JWS shape, verified locally` }
     },
   },
   {
@@ -162,7 +162,7 @@ const STEPS: Step[] = [
     on: 'express',
     run: async ({ call }, t) => {
       const answer = await call('GET', '/profile', t.opaque)
-      return { answer, meaning: `strategy=${answer.body.strategy}: not a JWS, introspected` }
+      return { answer, meaning: `strategy=${String(answer.body.strategy)}: not a JWS, introspected` }
     },
   },
   {
@@ -186,7 +186,10 @@ const STEPS: Step[] = [
     on: 'express',
     run: async ({ call }, t) => {
       const answer = await call('POST', '/payments', t.opaquePay)
-      return { answer, meaning: `strategy=${answer.body.strategy}: introspected fresh, never from the cache` }
+      return {
+        answer,
+        meaning: `strategy=${String(answer.body.strategy)}: introspected fresh, never from the cache`,
+      }
     },
   },
   {
@@ -212,7 +215,10 @@ const STEPS: Step[] = [
     on: 'express',
     run: async ({ call }, t) => {
       const answer = await call('POST', '/payments', t.jwtPay)
-      return { answer, meaning: `strategy=${answer.body.strategy}: verified locally, not on the denylist` }
+      return {
+        answer,
+        meaning: `strategy=${String(answer.body.strategy)}: verified locally, not on the denylist`,
+      }
     },
   },
   {
@@ -322,7 +328,7 @@ async function call(base: string, method: 'GET' | 'POST', path: string, token?: 
   const text = await res.text()
   return {
     status: res.status,
-    body: text ? JSON.parse(text) : {},
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
     challenge: res.headers.get('www-authenticate'),
   }
 }

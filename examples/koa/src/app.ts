@@ -80,7 +80,9 @@ export function createApp(config: ExampleConfig): ExampleApp {
   const app = new Koa<TokenState>()
   app.use(router.routes()).use(router.allowedMethods())
 
-  const server = http.createServer(app.callback())
+  const handle = app.callback()
+  // Koa answers its own errors (ctx.onerror), so the request's promise never rejects.
+  const server = http.createServer((req, res) => void handle(req, res))
   return {
     framework: 'koa',
     validator,

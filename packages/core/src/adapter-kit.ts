@@ -63,6 +63,8 @@ export type ValidatorInput<C extends TokenClaims = Claims> = Validator<C> | Vali
 
 /** The validator itself, or one built from its options (once, when the route is declared). */
 export function toValidator<C extends TokenClaims = Claims>(given: ValidatorInput<C>): Validator<C> {
+  // Needed where an app augments the claims interface: isValidator narrows to the augmented default.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   return isValidator(given) ? (given as Validator<C>) : createValidator<C>(given as ValidatorOptions)
 }
 

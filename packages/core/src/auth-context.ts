@@ -58,7 +58,7 @@ class Context implements AuthContext {
  * shared, not copied. `token` is `''` for a context a cache keeps, which holds no raw token.
  */
 export function withToken<C extends TokenClaims>(context: AuthContext<C>, token: string): AuthContext<C> {
-  return new Context(context as unknown as Fields, token) as unknown as AuthContext<C>
+  return new Context(context, token) as unknown as AuthContext<C>
 }
 
 /**

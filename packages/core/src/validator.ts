@@ -80,7 +80,7 @@ type Check<C extends TokenClaims> = (
 const NO_REQUEST: RequestLike = Object.freeze({ method: 'GET', headers: Object.freeze({}) })
 
 /** A token that `Bearer <token>` extraction would hand back unchanged. */
-function isPlainToken(token: unknown, maxTokenLength: number): token is string {
+function isPlainToken(token: unknown, maxTokenLength: number): boolean {
   return (
     typeof token === 'string' &&
     token.length > 0 &&

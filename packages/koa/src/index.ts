@@ -43,7 +43,8 @@ export interface Guards extends Omit<GuardSet<TokenMiddleware>, 'requireClaims'>
 }
 const guards = adaptGuards<TokenMiddleware>((guard, bound) => async (ctx, next) => {
   const refused = checkGuard(guard, ctx.state, bound)
-  return refused === undefined ? next() : answer(ctx, refused)
+  if (refused !== undefined) return answer(ctx, refused)
+  await next()
   // Koa middleware carries its state type, so requireClaims<C> is typed TokenMiddleware<C>.
 }) as Guards & { guardsFor(validator: Validator): Guards }
 export const { requireScopes, requireAnyScope, requireRoles, requireClaims, requireStepUp, guardsFor } =

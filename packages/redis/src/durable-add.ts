@@ -39,7 +39,8 @@ export async function addAndWait(
     wait(replicas: number, timeout: number): unknown
     exec(): Promise<Array<[Error | null, unknown]> | null>
   }
-  pipeline.tokenguardDenylistAdd(...args)
+  // Queued on the pipeline: its reply comes back from exec(), not from this call.
+  void pipeline.tokenguardDenylistAdd(...args)
   pipeline.wait(options.waitForReplicas, options.waitTimeoutMs)
   const results = await withTimeout('WAIT', pipeline.exec(), options.commandTimeoutMs + options.waitTimeoutMs)
   const [added, waited] = results ?? []

@@ -463,7 +463,7 @@ function resolveOptions(options: TestIssuerOptions) {
     throw new TypeError('createTestIssuer: `expiresIn` must be a number of seconds')
   return {
     audience: cloneAudience(options.audience ?? 'https://api.example.test'),
-    algorithms: Object.freeze([...new Set(algorithms)]) as readonly SigningAlg[],
+    algorithms: Object.freeze([...new Set(algorithms)]),
     expiresIn,
     subject: options.subject ?? 'test-user',
     clientId: options.clientId ?? 'test-client',

@@ -71,6 +71,13 @@ describe.each(packed.map((p) => [p.name, p] as [string, PackedPackage]))('%s', (
     }
   })
 
+  it('carries no development export condition and points at no source file', () => {
+    // The workspace resolves `@tokenguard/source` to src/*.ts; a user installs no src/.
+    const manifest = JSON.stringify(pkg.manifest)
+    expect(manifest).not.toContain('@tokenguard/source')
+    expect(manifest).not.toMatch(/\.\/src\/|"src\//)
+  })
+
   it('has README links that work on the registry (absolute, or to a file it ships)', () => {
     const readme = readFileSync(join(pkg.contents, 'README.md'), 'utf8')
     const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!)

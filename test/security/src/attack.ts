@@ -108,7 +108,7 @@ export function expectNothingLeaked(answer: Answer, token?: string): void {
   }
   const description = (answer.json as { error_description?: unknown } | undefined)?.error_description
   const challenge = answer.headers['www-authenticate']
-  for (const text of [String(description ?? ''), String(challenge ?? '')]) {
+  for (const text of [JSON.stringify(description ?? ''), String(challenge ?? '')]) {
     expect(text.replace(/access_token|access token|bearer token/gi, '')).not.toMatch(REASON_WORDS)
   }
 }

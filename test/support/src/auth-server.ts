@@ -227,7 +227,9 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   }
 
   const provider = new Provider(issuer, config)
-  server.on('request', provider.callback())
+  // oidc-provider is a Koa app: it answers its own errors, so the promise never rejects.
+  const handle = provider.callback()
+  server.on('request', (req, res) => void handle(req, res))
 
   const tokenEndpoint = `${issuer}/token`
   const introspectionEndpoint = `${issuer}/token/introspection`

@@ -56,7 +56,7 @@ export function revocationRequest(target: unknown): RevocationRequest {
     throw new TypeError(`revoke: \`exp\` must be the token expiry in epoch seconds; ${FORMS}`)
   if (record.iss !== undefined && (typeof record.iss !== 'string' || record.iss === ''))
     throw new TypeError(`revoke: \`iss\` must be a non-empty string; ${FORMS}`)
-  return { id: { jti: record.jti, iss: record.iss as string | undefined, exp: record.exp } }
+  return { id: { jti: record.jti, iss: record.iss, exp: record.exp } }
 }
 
 /**

@@ -42,7 +42,7 @@ export async function explainToken(token: string, deps: ExplainDeps): Promise<Ex
       if (list.failed === undefined && route.introspectJwt) await explainIntrospection(token, list, deps)
     } else if (strategy === 'opaque') {
       const response = await explainIntrospection(token, list, deps)
-      claims = response as TokenClaims | undefined
+      claims = response
       if (list.failed === undefined && response !== undefined)
         context = explainBinding(
           'opaque',

@@ -39,7 +39,7 @@ export async function explainJwt(token: string, list: CheckList, deps: ExplainDe
 
   const alg = header.alg
   let algOk = typeof alg === 'string' && algorithms.includes(alg)
-  if (algOk) list.pass('alg', `signed with ${alg}, which jwt.algorithms allows`)
+  if (algOk) list.pass('alg', `signed with ${String(alg)}, which jwt.algorithms allows`)
   else
     list.fail(
       'alg',

@@ -1,4 +1,3 @@
-import type { JWSHeaderParameters } from 'jose'
 import { TokenError } from '../errors.js'
 import type { VerificationKey } from '../keys/key-set.js'
 import { CheckList, quote } from './report.js'
@@ -49,7 +48,7 @@ export async function explainKeys(
   }
   list.pass('keys', `the key set from ${source} is loaded`)
   try {
-    const key = await keySet.getKey(header as JWSHeaderParameters)
+    const key = await keySet.getKey(header)
     list.pass('kid', `a key fits kid ${quote(header.kid)} and alg ${quote(header.alg)}`)
     return key
   } catch (error) {

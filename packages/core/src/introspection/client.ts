@@ -57,10 +57,7 @@ const RETRY_AFTER = 5
 export function createIntrospectionClient(options: IntrospectionClientOptions): IntrospectionClient {
   const { clientId, clientSecret, clientAuth, timeout, maxResponseBytes, dispatcher } = options
   const emit = safeListener(options.onEvent)
-  const resolveEndpoint =
-    typeof options.endpoint === 'string'
-      ? constant(options.endpoint)
-      : (options.endpoint as () => Promise<string>)
+  const resolveEndpoint = typeof options.endpoint === 'string' ? constant(options.endpoint) : options.endpoint
 
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',

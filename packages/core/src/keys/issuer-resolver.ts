@@ -71,7 +71,11 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     let algorithms = deps.algorithms
     if (config.algorithms !== undefined) {
       const list: unknown = config.algorithms
-      if (!Array.isArray(list) || list.length === 0 || !list.every((a) => deps.algorithms.includes(a))) {
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        !list.every((a: unknown) => typeof a === 'string' && deps.algorithms.includes(a))
+      ) {
         throw new TypeError(`${name}.algorithms must be a non-empty subset of jwt.algorithms`)
       }
       algorithms = [...(list as string[])]

@@ -1,10 +1,4 @@
-import {
-  createLocalJWKSet,
-  errors,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
-  type LocalJWKSet,
-} from 'jose'
+import { createLocalJWKSet, errors, type JWSHeaderParameters, type LocalJWKSet } from 'jose'
 import { InvalidTokenError } from '../errors.js'
 import type { CheckedJwkSet } from '../options/jwks.js'
 import type { KeySet, VerificationKey } from './key-set.js'
@@ -77,7 +71,7 @@ export function isNoMatchingKey(error: unknown): boolean {
  */
 export function createLocalKeySet(jwks: CheckedJwkSet, options: LocalKeySetOptions): KeySet {
   const { algorithms } = options
-  const select = rememberSelections(createLocalJWKSet(jwks as unknown as JSONWebKeySet))
+  const select = rememberSelections(createLocalJWKSet(jwks))
   return {
     getKey: (header) => selectKey(select, algorithms, header),
     ready: async () => {},

@@ -140,11 +140,10 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
     introspects: options.introspection !== undefined,
     audiences,
     profile: options.profile,
-    jwtTyp: (options.jwt as JwtOptions | undefined)?.typ,
+    jwtTyp: options.jwt?.typ,
     scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
     discoversIntrospection:
-      options.introspection !== undefined &&
-      (options.introspection as IntrospectionOptions)?.endpoint === undefined,
+      options.introspection !== undefined && options.introspection?.endpoint === undefined,
   })
   if (options.jwt === undefined && options.introspection === undefined) {
     throw new TypeError('createValidator: give `jwt`, `introspection`, or both')
@@ -197,7 +196,7 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
  */
 function resolveClockTolerance(options: ValidatorOptions): number {
   const top = options.clockTolerance
-  const alias = (options.jwt as JwtOptions | undefined)?.clockTolerance
+  const alias = options.jwt?.clockTolerance
   if (top !== undefined) positiveNumber(top, 'clockTolerance', 0)
   if (alias !== undefined) positiveNumber(alias, 'jwt.clockTolerance', 0)
   if (top !== undefined && alias !== undefined && top !== alias) {

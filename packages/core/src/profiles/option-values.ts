@@ -17,7 +17,7 @@ export function typList(value: unknown, name: string): (string | null)[] {
 export function pathList(value: unknown, name: string): ClaimPath[] {
   if (!Array.isArray(value))
     throw new TypeError(`createValidator: \`${name}\` must be a list of claim names or paths`)
-  for (const path of value) {
+  for (const path of value as unknown[]) {
     const segments = typeof path === 'string' ? [path] : path
     if (
       !Array.isArray(segments) ||

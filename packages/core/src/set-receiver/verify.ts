@@ -1,4 +1,3 @@
-import type { JWSHeaderParameters } from 'jose'
 import { InvalidTokenError, UnavailableError } from '../errors.js'
 import { normalizeTyp } from '../jws/header.js'
 import { verifyJws } from '../jws/verify.js'
@@ -46,7 +45,7 @@ export async function verifySet(token: string, context: VerifySetContext): Promi
         // The unverified `iss` only has to equal the one transmitter: no key is ever fetched for another.
         if (unverified.iss !== context.issuer) throw new SetError('invalid_issuer')
         try {
-          return await context.keySet.getKey(header as JWSHeaderParameters)
+          return await context.keySet.getKey(header)
         } catch (error) {
           if (error instanceof UnavailableError) throw new SetUnavailableError(error)
           throw new SetError('invalid_key', error)

@@ -1,4 +1,3 @@
-import type { JWSHeaderParameters } from 'jose'
 import { buildAuthContext } from '../auth-context.js'
 import { InvalidTokenError, TokenError, UnavailableError, type RejectReason } from '../errors.js'
 import { isSilent, type EventListener } from '../events.js'
@@ -122,7 +121,7 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     const trusted = checkTrusted(found instanceof Promise ? await found : found, header, alg)
     let key: VerificationKey
     try {
-      key = await trusted.keySet.getKey(header as JWSHeaderParameters)
+      key = await trusted.keySet.getKey(header)
     } catch (error) {
       throw toTokenError(error)
     }

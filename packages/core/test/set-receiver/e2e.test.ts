@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createValidator, type Validator } from '../../src/validator.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
@@ -59,7 +59,7 @@ beforeAll(async () => {
   })
 
   // The adapter's job, in plain node:http: collect the body, hand it over, write the answer.
-  receiverServer = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const answer = await receiver.handle({
@@ -69,7 +69,9 @@ beforeAll(async () => {
     })
     res.writeHead(answer.status, answer.headers)
     res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body))
-  })
+  }
+  // A failure answers 500, so the test that sent the request fails on its status.
+  receiverServer = createServer((req, res) => void serve(req, res).catch(() => res.writeHead(500).end()))
   receiverUrl = `${await listen(receiverServer)}/events`
 })
 

@@ -53,6 +53,7 @@ describe('JWT strategy: faults are not verdicts', () => {
     ['undefined', undefined],
     ['an object with a numeric code (DOMException style)', Object.assign(new Error('x'), { code: 9 })],
   ])('%s from key selection is 503 internal_error', async (_name, thrown) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a non-Error rejection is a case under test
     expect(await outcome(() => Promise.reject(thrown as never))).toEqual({
       status: 503,
       code: 'temporarily_unavailable',
@@ -65,7 +66,7 @@ describe('JWT strategy: faults are not verdicts', () => {
     ['a failed signature check', new errors.JWSSignatureVerificationFailed(), 'bad_signature'],
     ['an unsupported key', new errors.JOSENotSupported('x'), 'malformed_token'],
   ])("jose's verdict (%s) stays a 401", async (_name, thrown, reason) => {
-    expect(await outcome(() => Promise.reject(thrown as never))).toEqual({
+    expect(await outcome(() => Promise.reject(thrown))).toEqual({
       status: 401,
       code: 'invalid_token',
       reason,

@@ -48,7 +48,9 @@ export function createKoaHarness(name: string, Framework: typeof Koa): Harness {
         })
       }
       app.use(router.routes()).use(router.allowedMethods())
-      const server = createServer(app.callback())
+      const handle = app.callback()
+      // Koa answers its own errors (ctx.onerror): the promise never rejects.
+      const server = createServer((req, res) => void handle(req, res))
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
       return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
