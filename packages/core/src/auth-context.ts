@@ -13,6 +13,10 @@ export type ClaimSource = ResolvedProfile | ((claims: TokenClaims) => ResolvedPr
 
 type Fields = Omit<AuthContext, 'token'>
 
+/** The empty list every context without scopes or roles shares (most tokens carry no roles). */
+const NONE: readonly string[] = Object.freeze([])
+const frozenList = (list: string[]): readonly string[] => (list.length === 0 ? NONE : Object.freeze(list))
+
 /**
  * The context a handler sees. `token` is an accessor on the prototype, so not enumerable:
  * `JSON.stringify(auth)`, `res.json(req.auth)` and spreads never carry the raw bearer token. The
@@ -78,8 +82,8 @@ export function buildAuthContext<C extends TokenClaims>(
   const fields: Fields = {
     strategy,
     claims,
-    scopes: Object.freeze(dialect ? readScopes(claims, profile) : parseScopes(claims, profile)),
-    roles: Object.freeze(dialect ? readRoles(claims, profile) : []),
+    scopes: frozenList(dialect ? readScopes(claims, profile) : parseScopes(claims, profile)),
+    roles: dialect ? frozenList(readRoles(claims, profile)) : NONE,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     clientId: dialect
       ? readClientId(claims, profile)
