@@ -17,8 +17,11 @@ export interface RoutePolicy {
   introspect: ((token: string) => Promise<unknown>) | undefined
 }
 
-/** One request's token check, compiled for one route: no strategy name is looked at per request. */
-export type VerifyToken = (token: string) => Promise<Verified>
+/**
+ * One request's token check, compiled for one route: no strategy name is looked at per request.
+ * May answer synchronously (a cache hit) or throw synchronously: callers await only a promise.
+ */
+export type VerifyToken = (token: string) => Verified | Promise<Verified>
 
 /**
  * How a route validates its tokens (`jwt`, `opaque`, `hybrid`). A strategy compiles its check for

@@ -1,6 +1,7 @@
 import { Agent } from 'undici'
 import { InvalidTokenError, UnavailableError } from '../../src/errors.js'
 import type { TokenEvent } from '../../src/events.js'
+import { tokenFingerprint } from '../../src/denylist/fingerprint.js'
 import { createIntrospectionClient } from '../../src/introspection/client.js'
 import {
   createOpaqueStrategy,
@@ -235,6 +236,32 @@ describe('the response is checked, not trusted (RFC 7662 §2.2, §4)', () => {
     })
     // Cached claims are shared by every hit: no handler may change them for the next request.
     expect(Object.isFrozen(auth.claims)).toBe(true)
+  })
+
+  it('a cached answer keeps no token: each hit carries the token presented, claims shared', async () => {
+    as.answers.set('opaque-abc', active({ sub: 'alice' }))
+    const opaque = strategy()
+    const first = await opaque.verify('opaque-abc')
+    // A fresh copy of the string, as the next request's header would give it.
+    const again = Buffer.from('opaque-abc', 'latin1').toString('latin1')
+    const hit = await opaque.verify(again)
+    expect(as.hitsFor('opaque-abc')).toBe(1)
+    expect(hit.token).toBe('opaque-abc')
+    expect(hit.claims).toBe(first.claims)
+    expect(Object.keys(hit)).not.toContain('token')
+    expect(JSON.stringify(hit)).not.toContain('opaque-abc')
+    expect(Object.isFrozen(hit)).toBe(true)
+  })
+
+  it('a revocation known only by fingerprint finds the cached answer (one hash per request)', async () => {
+    as.answers.set('opaque-rev', active())
+    const opaque = strategy()
+    await opaque.verify('opaque-rev')
+    await opaque.verify('opaque-rev')
+    expect(as.hitsFor('opaque-rev')).toBe(1)
+    opaque.evictFingerprint(tokenFingerprint('opaque-rev'))
+    await opaque.verify('opaque-rev')
+    expect(as.hitsFor('opaque-rev')).toBe(2)
   })
 
   it('reads scopes from a configured claim', async () => {
