@@ -30,6 +30,7 @@ if (!values.before || !values.after || !(values.only || values.micro))
 const dist = path.join(here, '..', 'packages', 'core', 'dist')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenguard-ab-'))
 const runs = { before: [], after: [] }
+const memory = { before: [], after: [] }
 
 function install(dir) {
   fs.rmSync(dist, { recursive: true, force: true })
@@ -71,6 +72,7 @@ try {
             }))
           : report.results,
       )
+      if (values.micro) memory[side].push(report.micro.cacheEntryBytes ?? {})
       console.log(`pair ${pair}: ${side} done`)
     }
   }
@@ -99,3 +101,12 @@ for (const id of ids) {
 }
 const shape = values.micro ? 'micro-bench runs' : `pairs × ${values.duration} s per scenario`
 console.log(`\n${values.pairs} interleaved ${shape}; medians\n\n${lines.join('\n')}`)
+if (values.micro) {
+  const algs = Object.keys(memory.after[0] ?? {})
+  const rows = algs.map((alg) => {
+    const [b, a] = ['before', 'after'].map((side) => median(memory[side].map((m) => m[alg])))
+    return `| verified-token cache, heap B/entry, ${alg} | ${Math.round(b)} | ${Math.round(a)} | ${((a / b - 1) * 100).toFixed(1)}% |`
+  })
+  if (rows.length > 0)
+    console.log(`\n| memory | before | after | Δ |\n|---|---:|---:|---:|\n${rows.join('\n')}`)
+}

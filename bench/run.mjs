@@ -216,6 +216,7 @@ async function main() {
       report.micro = {
         results: micro.results,
         cacheEntryBytes: micro.cacheEntryBytes,
+        memoryEntries: micro.memoryEntries,
         pool: micro.pool,
         rounds: micro.rounds,
       }

@@ -125,11 +125,18 @@ async function cacheEntryBytes(alg, n) {
   return bytes
 }
 const memory = {}
-if (!config.only)
-  for (const alg of ALGS) memory[alg] = await cacheEntryBytes(alg, Math.min(config.pool - 1, 9999))
+const memoryEntries = Math.min(config.pool - 1, 9999)
+if (!config.only) for (const alg of ALGS) memory[alg] = await cacheEntryBytes(alg, memoryEntries)
 
 const results = [...samples].map(([name, us]) => ({ name, usPerCall: median(us), cv: cv(us), rounds: us }))
-process.send({ type: 'ready', results, cacheEntryBytes: memory, pool: config.pool, rounds: config.rounds })
+process.send({
+  type: 'ready',
+  results,
+  cacheEntryBytes: memory,
+  memoryEntries,
+  pool: config.pool,
+  rounds: config.rounds,
+})
 process.on('message', (message) => {
   if (message.type === 'close') process.exit(0)
 })

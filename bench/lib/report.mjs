@@ -99,3 +99,41 @@ export function renderGrowth(growth) {
   }
   return parts.join('\n\n')
 }
+
+/**
+ * Memory per entry of every cache and of the denylist mirror, in bytes, one row each: the
+ * verified-token cache from the micro-bench, the rest from the growth curves (by column name).
+ */
+export function memoryRows(micro, growth) {
+  const rows = []
+  for (const [alg, bytes] of Object.entries(micro?.cacheEntryBytes ?? {}))
+    rows.push([
+      'verified-token cache',
+      `${alg} tokens, ${micro.memoryEntries === undefined ? '–' : int(micro.memoryEntries)} entries`,
+      bytes,
+    ])
+  const columns = [
+    ['Introspection cache', 'heap B/entry', 'introspection cache'],
+    ['Denylist, MemoryStore', 'mirror B/entry', 'denylist mirror (MemoryStore)'],
+    ['Denylist, MemoryStore', 'store B/entry', 'MemoryStore denylist entries'],
+    ['Denylist, RedisStore', 'mirror B/entry', 'denylist mirror (RedisStore)'],
+  ]
+  for (const [title, column, name] of columns) {
+    const curve = (growth?.curves ?? []).find((c) => c.title?.startsWith(title))
+    const at = curve?.header.indexOf(column) ?? -1
+    if (at < 0) continue
+    for (const row of curve.rows)
+      if (Number.isFinite(row[at])) rows.push([name, `${int(row[0])} entries`, row[at]])
+  }
+  return rows
+}
+
+export function renderMemory(micro, growth) {
+  const rows = memoryRows(micro, growth)
+  if (rows.length === 0) return ''
+  return `**Memory per entry, bytes** (heap growth after a full GC, divided by the entries added)\n\n${table(
+    ['structure', 'measured at', 'bytes/entry'],
+    rows.map(([name, at, bytes]) => [name, at, int(bytes)]),
+    2,
+  )}`
+}

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { renderGrowth, renderHttp, renderMicro } from './report.mjs'
+import { renderGrowth, renderHttp, renderMemory, renderMicro } from './report.mjs'
 import { median } from './stats.mjs'
 import { computeTargets, renderTargets } from './targets.mjs'
 
@@ -53,6 +53,8 @@ export function finish(report, { opts, loadAtStart, startedAt }) {
   }
   if (micro) console.log(`\n${renderMicro(micro)}`)
   if (growth) console.log(`\n${renderGrowth(growth)}`)
+  const memory = renderMemory(micro, growth)
+  if (memory) console.log(`\n${memory}`)
   if (propagation)
     console.log(
       propagation.skipped

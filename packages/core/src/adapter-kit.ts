@@ -5,7 +5,7 @@ import type {
   ErrorMode,
   RequestState,
 } from './adapter-kit-types.js'
-import type { TokenError } from './errors.js'
+import type { ChallengeContext, TokenError } from './errors.js'
 import { requireAnyScope, requireClaims, requireRoles, requireScopes, type Guard } from './guards.js'
 import type { ValidatorOptions } from './options.js'
 import type { RequestLike } from './request.js'
@@ -91,15 +91,23 @@ export function prepareRoute<C extends TokenClaims = Claims>(
   const authenticate = validator.route(route)
   // A request let through without a token: a guard after it names this validator's realm.
   const noToken: RequestState = { errors, challenge: validator.challenge }
+  // The state of an accepted request, one per challenge (a validator has two: Bearer and DPoP),
+  // built once rather than per request.
+  const states = new WeakMap<ChallengeContext, RequestState>()
+  const stateFor = (challenge: ChallengeContext): RequestState => {
+    let state = states.get(challenge)
+    if (state === undefined) states.set(challenge, (state = { errors, challenge }))
+    return state
+  }
   return {
     validator,
     async run(request, holder) {
       try {
         const auth = await authenticate(request)
-        const challenge = request.answer?.challenge
-        holder.tokenguard = challenge === undefined ? noToken : { errors, challenge }
+        const answer = request.answer
+        holder.tokenguard = answer?.challenge === undefined ? noToken : stateFor(answer.challenge)
         holder.auth = auth
-        return { headers: request.answer?.headers }
+        return answer?.headers === undefined ? ACCEPTED : { headers: answer.headers }
       } catch (thrown) {
         holder.tokenguard = noToken
         return { refusal: refusal(thrown, errors) }
@@ -107,6 +115,9 @@ export function prepareRoute<C extends TokenClaims = Claims>(
     },
   }
 }
+
+/** The outcome of an accepted request with no header to add: one shared object. */
+const ACCEPTED: Settled = Object.freeze({})
 
 /**
  * Runs a core guard for one request, under the state `requireToken` left on `holder` (else the

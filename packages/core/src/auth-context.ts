@@ -3,7 +3,7 @@ import { readClientId, readRoles, readScopes } from './profiles/claims.js'
 import type { ResolvedProfile } from './profiles/types.js'
 import { parseScopes } from './scopes.js'
 import { readBinding } from './binding-claim.js'
-import type { AuthContext, TokenClaims } from './types.js'
+import type { AuthContext, TokenBinding, TokenClaims } from './types.js'
 
 /**
  * Where scopes, roles and the client are read: the issuer's profile (or a lookup choosing it by the
@@ -11,11 +11,64 @@ import type { AuthContext, TokenClaims } from './types.js'
  */
 export type ClaimSource = ResolvedProfile | ((claims: TokenClaims) => ResolvedProfile) | string | undefined
 
+type Fields = Omit<AuthContext, 'token'>
+
+/** The empty list every context without scopes or roles shares (most tokens carry no roles). */
+const NONE: readonly string[] = Object.freeze([])
+const frozenList = (list: string[]): readonly string[] => (list.length === 0 ? NONE : Object.freeze(list))
+
 /**
- * Builds the context a handler sees, the same way for every strategy, deeply frozen: one context
- * (and its claims) is shared by every request that hits a cache, so none may change it for the
- * next. `token` is there for the handler but not enumerable: `JSON.stringify(auth)`,
- * `res.json(req.auth)` and spreads never carry the raw bearer token.
+ * The context a handler sees. `token` is an accessor on the prototype, so not enumerable:
+ * `JSON.stringify(auth)`, `res.json(req.auth)` and spreads never carry the raw bearer token. The
+ * fields are shared between the contexts of one cached token (claims and all, deeply frozen);
+ * only the token differs: a cache keeps a context without it and each hit gets the presented one.
+ */
+class Context implements AuthContext {
+  readonly strategy: Fields['strategy']
+  readonly claims: Fields['claims']
+  readonly scopes: readonly string[]
+  readonly roles: readonly string[]
+  readonly subject: string | undefined
+  readonly clientId: string | undefined
+  readonly issuer: string | undefined
+  readonly expiresAt: number | undefined
+  readonly jti: string | undefined
+  readonly binding: TokenBinding | undefined
+  readonly #token: string
+
+  constructor(fields: Fields, token: string) {
+    this.strategy = fields.strategy
+    this.claims = fields.claims
+    this.scopes = fields.scopes
+    this.roles = fields.roles
+    this.subject = fields.subject
+    this.clientId = fields.clientId
+    this.issuer = fields.issuer
+    this.expiresAt = fields.expiresAt
+    this.jti = fields.jti
+    this.binding = fields.binding
+    this.#token = token
+    Object.freeze(this)
+  }
+
+  /** The access token as presented. */
+  get token(): string {
+    return this.#token
+  }
+}
+
+/**
+ * The same context for another presentation of the same token: the fields (claims included) are
+ * shared, not copied. `token` is `''` for a context a cache keeps, which holds no raw token.
+ */
+export function withToken<C extends TokenClaims>(context: AuthContext<C>, token: string): AuthContext<C> {
+  return new Context(context, token) as unknown as AuthContext<C>
+}
+
+/**
+ * Builds the context a handler sees, the same way for every strategy, deeply frozen: the claims of
+ * a cached token are shared by every request that hits the cache, so none may change them for the
+ * next.
  */
 export function buildAuthContext<C extends TokenClaims>(
   strategy: 'jwt' | 'opaque',
@@ -26,11 +79,11 @@ export function buildAuthContext<C extends TokenClaims>(
   deepFreeze(claims)
   const profile = typeof source === 'function' ? source(claims) : source
   const dialect = typeof profile === 'object'
-  const context = {
+  const fields: Fields = {
     strategy,
     claims,
-    scopes: Object.freeze(dialect ? readScopes(claims, profile) : parseScopes(claims, profile)),
-    roles: Object.freeze(dialect ? readRoles(claims, profile) : []),
+    scopes: frozenList(dialect ? readScopes(claims, profile) : parseScopes(claims, profile)),
+    roles: dialect ? frozenList(readRoles(claims, profile)) : NONE,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     clientId: dialect
       ? readClientId(claims, profile)
@@ -42,6 +95,5 @@ export function buildAuthContext<C extends TokenClaims>(
     jti: typeof claims.jti === 'string' ? claims.jti : undefined,
     binding: readBinding(claims),
   }
-  Object.defineProperty(context, 'token', { value: token, enumerable: false })
-  return Object.freeze(context) as unknown as AuthContext<C>
+  return new Context(fields, token) as unknown as AuthContext<C>
 }

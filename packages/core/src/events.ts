@@ -57,9 +57,16 @@ export type TokenEvent =
 
 export type EventListener = (event: TokenEvent) => void
 
+const SILENT: EventListener = () => {}
+
+/** True for the listener of a validator without `onEvent`: hot paths then build no event at all. */
+export function isSilent(listener: EventListener): boolean {
+  return listener === SILENT
+}
+
 /** Wraps the user's listener so a throwing listener can never break validation. */
 export function safeListener(listener: EventListener | undefined): EventListener {
-  if (listener === undefined) return () => {}
+  if (listener === undefined) return SILENT
   return (event) => {
     try {
       listener(event)

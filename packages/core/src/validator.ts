@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import { MissingTokenError, type ChallengeContext, type TokenError } from './errors.js'
-import { safeListener, type EventListener } from './events.js'
-import { extractToken, type ExtractOptions } from './extract.js'
+import { isSilent, safeListener, type EventListener } from './events.js'
+import { extractToken, type ExtractedToken, type ExtractOptions } from './extract.js'
 import { createBindingCheck } from './binding.js'
 import { createDenylist, type Denylist } from './denylist/denylist.js'
 import type { RevokeSubjectOptions, RevokeTarget } from './denylist/revocation.js'
@@ -50,9 +50,9 @@ export interface Validator<C extends TokenClaims = Claims> {
    * (`scopes`, `anyScope`, `roles`, `claims`, `stepUp`): every check in order, in plain words,
    * naming the option or claim that would change the outcome. With an issuer resolver, `issuer`
    * names an opaque token's issuer. A DPoP proof or client certificate needs a request: the report
-   * says when one is needed, and that it cannot check it. Fetches metadata and keys
-   * like a request would; caches no verdict, revokes nothing, emits no accepted or rejected event,
-   * and never includes the token.
+   * says when one is needed, and that it cannot check it. Fetches metadata and keys like a request
+   * would; caches no verdict, revokes nothing, emits no accepted or rejected event, and never
+   * includes the token.
    */
   explain(token: string, options?: ExplainOptions): Promise<ExplainReport>
   /**
@@ -81,6 +81,26 @@ export interface Validator<C extends TokenClaims = Claims> {
   close(): Promise<void>
 }
 
+/** A compiled route: from a request, or (`verify`) from a bare token and the issuer it names. */
+type Check<C extends TokenClaims> = (
+  request: RequestLike | undefined,
+  bare: ExtractedToken | undefined,
+  issuer?: string,
+) => Promise<AuthContext<C> | undefined>
+
+/** The request a binding check sees for a bare token: no proof, no certificate (never written to). */
+const NO_REQUEST: RequestLike = Object.freeze({ method: 'GET', headers: Object.freeze({}) })
+
+/** A token that `Bearer <token>` extraction would hand back unchanged. */
+function isPlainToken(token: unknown, maxTokenLength: number): boolean {
+  return (
+    typeof token === 'string' &&
+    token.length > 0 &&
+    token.length <= maxTokenLength &&
+    token.charCodeAt(0) !== 0x20
+  )
+}
+
 export function isValidator(value: unknown): value is Validator {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[VALIDATOR] === true
 }
@@ -100,6 +120,8 @@ export function isValidator(value: unknown): value is Validator {
 export function createValidator<C extends TokenClaims = Claims>(options: ValidatorOptions): Validator<C> {
   const resolved = resolveOptions(options)
   const emit: EventListener = safeListener(resolved.onEvent)
+  // With no listener, requests build no event and read no clock for one.
+  const listening = !isSilent(emit)
   const extractOptions: ExtractOptions = {
     allowBodyToken: resolved.allowBodyToken,
     allowQueryToken: resolved.allowQueryToken,
@@ -138,39 +160,46 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
       onFingerprint: (fingerprint, shared) => strategies.opaque?.evictFingerprint(fingerprint, { shared }),
     }))
   const revoker = createRevoker(resolved, strategies.jwt, useDenylist)
+  const namesIssuers = resolved.issuerResolver !== undefined
 
-  /** An authenticator that also takes the issuer a direct `verify` names. */
-  type Internal = (request: RequestLike, issuer?: string) => Promise<AuthContext<C> | undefined>
-  function route(routeOptions?: RouteOptions): Authenticator<C> & Internal {
+  /**
+   * A route's check, compiled once: `request` is the request to extract from, or undefined for
+   * `verify(token)`, whose bare token is taken as a `Bearer` header would carry it.
+   */
+  function compile(routeOptions?: RouteOptions): Check<C> {
     const compiled = compileRoute(routeOptions, resolved, strategies)
     const sensitive = compiled.sensitive ? useDenylist() : undefined
-    return async (request: RequestLike, issuer?: string) => {
-      const started = performance.now()
+    return async (request, bare, issuer) => {
+      const started = listening ? performance.now() : 0
       let challenge = resolved.dpop?.required ? dpopChallenge : bearerChallenge
       try {
-        const extracted = extractToken(request, extractOptions)
+        const extracted = request === undefined ? bare! : extractToken(request, extractOptions)
         if (extracted === undefined) {
           if (compiled.optional) return undefined
           throw new MissingTokenError()
         }
         if (extracted.scheme === 'dpop') challenge = dpopChallenge
-        const { context, cached } = await compiled.verify(extracted.token, { request, issuer })
+        // A cache hit answers synchronously: await only a promise.
+        // Only an issuer resolver's opaque tokens need to know where they came from.
+        const verdict = compiled.verify(extracted.token, namesIssuers ? { request, issuer } : undefined)
+        const { context, cached } = verdict instanceof Promise ? await verdict : verdict
         // The denylist before the binding: a revoked token costs neither a DPoP proof check nor a
         // replay-store round trip. Both are synchronous in the common case: await only a promise.
         const denied = sensitive?.check(context)
         if (denied !== undefined) await denied
-        const binding = checkBinding(request, extracted, context)
+        const binding = checkBinding(request ?? NO_REQUEST, extracted, context)
         if (binding !== undefined) await binding
         // The adapter reads it from the request: guards after this answer under the same challenge.
-        noteChallenge(request, challenge)
-        emit({
-          type: 'accepted',
-          strategy: context.strategy,
-          issuer: context.issuer,
-          route: compiled.name,
-          cached,
-          durationMs: performance.now() - started,
-        })
+        if (request !== undefined) noteChallenge(request, challenge)
+        if (listening)
+          emit({
+            type: 'accepted',
+            strategy: context.strategy,
+            issuer: context.issuer,
+            route: compiled.name,
+            cached,
+            durationMs: performance.now() - started,
+          })
         return context as AuthContext<C>
       } catch (thrown) {
         const error: TokenError = asTokenError(thrown)
@@ -178,30 +207,42 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
         if (compiled.optional && error.reason === 'unsupported_scheme') return undefined
         error.withChallenge(challenge)
         if (exposeReasons) error.sentDescription = describeWithReason(error)
-        emit({
-          type: 'rejected',
-          reason: error.reason,
-          status: error.status,
-          strategy: compiled.strategy,
-          route: compiled.name,
-          durationMs: performance.now() - started,
-        })
+        if (listening)
+          emit({
+            type: 'rejected',
+            reason: error.reason,
+            status: error.status,
+            strategy: compiled.strategy,
+            route: compiled.name,
+            durationMs: performance.now() - started,
+          })
         throw error
       }
     }
   }
 
+  function route(routeOptions?: RouteOptions): Authenticator<C> {
+    const check = compile(routeOptions)
+    return (request) => check(request, undefined)
+  }
+
   // `authenticate(req, options)` and `verify(token, options)` reuse one compiled route per distinct
-  // route policy (bounded: a policy past the bound is compiled for its call only).
-  const compiledRoutes = new LRUCache<string, Internal>({ max: 256 })
-  const cachedRoute = (routeOptions: RouteOptions | undefined, verifying: boolean): Internal => {
+  // route policy (bounded: a policy past the bound is compiled for its call only); without options,
+  // the default route is compiled once, on first use.
+  const compiledRoutes = new LRUCache<string, Check<C>>({ max: 256 })
+  const defaults: { authenticate?: Check<C>; verify?: Check<C> } = {}
+  const cachedRoute = (routeOptions: RouteOptions | undefined, verifying: boolean): Check<C> => {
+    if (routeOptions === undefined)
+      return verifying
+        ? (defaults.verify ??= compile({ optional: false }))
+        : (defaults.authenticate ??= compile(undefined))
     const key = `${verifying}:${routeKey(routeOptions)}`
-    let authenticator = compiledRoutes.get(key)
-    if (authenticator === undefined) {
-      authenticator = route(verifying ? { ...routeOptions, optional: false } : routeOptions)
-      compiledRoutes.set(key, authenticator)
+    let check = compiledRoutes.get(key)
+    if (check === undefined) {
+      check = compile(verifying ? { ...routeOptions, optional: false } : routeOptions)
+      compiledRoutes.set(key, check)
     }
-    return authenticator
+    return check
   }
 
   const validator: Validator<C> = {
@@ -209,20 +250,24 @@ export function createValidator<C extends TokenClaims = Claims>(options: Validat
     realm: resolved.realm,
     challenge: resolved.dpop?.required ? dpopChallenge : bearerChallenge,
     route,
-    authenticate: (request, routeOptions) => cachedRoute(routeOptions, false)(request),
+    authenticate: (request, routeOptions) => cachedRoute(routeOptions, false)(request, undefined),
     async verify(token, verifyOptions) {
-      const { issuer, ...routeOptions } = verifyOptions ?? {}
-      if (issuer !== undefined && typeof issuer !== 'string')
-        throw new TypeError('verify: `issuer` must be an issuer URL string')
-      if (issuer !== undefined && resolved.issuerResolver === undefined)
-        throw new TypeError(
-          "verify: `issuer` names an opaque token's issuer for an issuer resolver; this validator lists its issuers",
-        )
-      const request = { method: 'GET', headers: { authorization: `Bearer ${token}` } }
-      const context = await cachedRoute(verifyOptions === undefined ? undefined : routeOptions, true)(
-        request,
-        issuer,
-      )
+      let routeOptions: RouteOptions | undefined = verifyOptions
+      let issuer: string | undefined
+      if (verifyOptions?.issuer !== undefined) {
+        ;({ issuer, ...routeOptions } = verifyOptions)
+        if (typeof issuer !== 'string') throw new TypeError('verify: `issuer` must be an issuer URL string')
+        if (!namesIssuers)
+          throw new TypeError(
+            "verify: `issuer` names an opaque token's issuer for an issuer resolver; this validator lists its issuers",
+          )
+      }
+      const check = cachedRoute(routeOptions, true)
+      // A plain token is what `Authorization: Bearer <token>` would carry: no request is built.
+      // Anything else (not a string, empty, a leading space, too long) takes the header's path.
+      const context = isPlainToken(token, resolved.maxTokenLength)
+        ? await check(undefined, { token, scheme: 'bearer', location: 'header' }, issuer)
+        : await check({ method: 'GET', headers: { authorization: `Bearer ${token}` } }, undefined, issuer)
       // A route with `optional: false` never answers undefined: no token is a MissingTokenError.
       if (context === undefined) throw new MissingTokenError()
       return context

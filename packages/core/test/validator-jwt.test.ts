@@ -90,6 +90,30 @@ describe('JWT strategy', () => {
     })
   })
 
+  it('answers a repeated token from the cache with the token presented, never enumerable', async () => {
+    const token = await accessToken(rsa, { scope: 'items:read' })
+    const tokens = validator()
+    const first = await tokens.verify(token)
+    // A fresh copy of the same string, as the next request's header would be.
+    const again = Buffer.from(token, 'latin1').toString('latin1')
+    const hit = await tokens.verify(again)
+    expect(events.filter((e) => e.type === 'accepted').map((e) => (e as { cached: boolean }).cached)).toEqual(
+      [false, true],
+    )
+    expect(hit.token).toBe(token)
+    expect(hit.claims).toBe(first.claims)
+    expect(hit).toEqual(first)
+    for (const auth of [first, hit]) {
+      expect(Object.keys(auth)).not.toContain('token')
+      expect(JSON.stringify(auth)).not.toContain(token)
+      expect({ ...auth }).not.toHaveProperty('token')
+      expect(Object.isFrozen(auth)).toBe(true)
+      expect(() => {
+        ;(auth as { token: string }).token = 'other'
+      }).toThrow(TypeError)
+    }
+  })
+
   it.each<[string, () => Promise<string>, string]>([
     ['an unknown kid', async () => accessToken(rsa, {}, { kid: 'nope' }), 'unknown_key'],
     ['a key that is not in the set (same kid)', async () => accessToken(stranger), 'bad_signature'],
@@ -254,6 +278,13 @@ describe('JWT strategy', () => {
       await v.verify(token)
       await v.verify(token)
       expect(events.filter((e) => e.type === 'cache_hit')).toHaveLength(0)
+      // Every request still reports its miss, and each one is verified afresh.
+      expect(events.filter((e) => e.type === 'cache_miss')).toHaveLength(2)
+      expect(
+        events.filter((e) => e.type === 'accepted').map((e) => (e as { cached: boolean }).cached),
+      ).toEqual([false, false])
+      clock += 400_000
+      expect((await reason(v.verify(token))).reason).toBe('expired')
     })
   })
 

@@ -67,3 +67,45 @@ describe('routes compile once', () => {
     await v.close()
   })
 })
+
+describe('verify(token) answers as `Authorization: Bearer <token>` would', () => {
+  const outcome = async (promise: Promise<unknown>) => {
+    try {
+      const auth = (await promise) as { subject?: string; token?: string }
+      return { subject: auth.subject, token: auth.token }
+    } catch (error) {
+      const { status, reason } = error as { status: number; reason: string }
+      return { status, reason }
+    }
+  }
+
+  it.each<[string, (good: string) => unknown]>([
+    ['a good token', (good) => good],
+    ['the same token again (a cache hit)', (good) => good],
+    ['an empty string', () => ''],
+    ['a leading space', (good) => ` ${good}`],
+    ['two leading spaces', (good) => `  ${good}`],
+    ['a trailing space', (good) => `${good} `],
+    ['a tab inside', (good) => good.replace('.', '\t.')],
+    ['a token one character too long', () => 'a'.repeat(8193)],
+    ['a token of exactly the longest length', () => 'a'.repeat(8192)],
+    ['a number', () => 42],
+    ['undefined', () => undefined],
+    ['a made-up JWS', () => 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln'],
+  ])('%s', async (_name, make) => {
+    const v = validator()
+    const good = await accessToken(key)
+    await v.verify(good)
+    const given = make(good)
+    const viaHeader = await outcome(v.authenticate(request(String(given))))
+    // Each on a fresh validator too, so neither side profits from the other's cache.
+    const fresh = validator()
+    expect(await outcome(fresh.verify(given as string))).toEqual(viaHeader)
+    expect(await outcome(v.verify(given as string))).toEqual(viaHeader)
+    // `Bearer 1*SP b64token`: spaces before the token are the separator, so those are accepted.
+    if (typeof given === 'string' && given.trimStart() === good)
+      expect(viaHeader).toEqual({ subject: 'alice', token: good })
+    else expect(viaHeader).toHaveProperty('status')
+    await Promise.all([v.close(), fresh.close()])
+  })
+})

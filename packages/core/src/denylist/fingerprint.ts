@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { classifyToken } from '../jws/decode.js'
 
 /**
@@ -14,7 +14,8 @@ export function tokenFingerprint(token: string): string {
 /** `tokenFingerprint` for a caller that already knows whether the token is a JWS (no header parse). */
 export function fingerprintOf(token: string, isJws: boolean): string {
   const signed = isJws ? token.slice(0, token.lastIndexOf('.')) : token
-  return createHash('sha256').update(signed).digest('base64url')
+  // `crypto.hash`, the one-shot form: no Hash object per call (this runs on sensitive requests).
+  return hash('sha256', signed, 'base64url')
 }
 
 /**
@@ -24,5 +25,5 @@ export function fingerprintOf(token: string, isJws: boolean): string {
  * must not revoke the victim's token. For an opaque token this equals `tokenFingerprint`.
  */
 export function presentedFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url')
+  return hash('sha256', token, 'base64url')
 }

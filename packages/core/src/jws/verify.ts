@@ -42,10 +42,31 @@ export interface VerifiedJws {
   payload: Record<string, unknown>
 }
 
+/** A JWS whose header passed the kernel's checks: decoded, its `alg` one of the pinned ones. */
+export interface CheckedJws extends DecodedJws {
+  alg: string
+}
+
 /**
- * The JWS kernel: decode once (canonical base64url, strict UTF-8, JSON objects), then `alg`
- * against the pinned list, `crit`/`b64`, `typ`, key selection and the signature. Every JWS this
- * library trusts (access tokens, DPoP proofs, SETs, revocation) passes here; the claims are the
+ * The kernel's checks before any key is looked up, synchronous: decode once (canonical base64url,
+ * strict UTF-8, JSON objects), then `alg` against the pinned list, `crit`/`b64` and `typ`. A
+ * caller that finds its key without waiting (the JWT strategy) runs this, then `checkSignature`.
+ */
+export function checkJwsHeader(input: string | CompactJws, rules: Omit<JwsRules, 'key'>): CheckedJws {
+  const decoded = decodeJws(input) as CheckedJws
+  const alg = decoded.header.alg
+  if (typeof alg !== 'string' || !rules.algorithms.includes(alg))
+    throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
+  refuseExtensions(decoded.header)
+  if (rules.typ !== undefined && !rules.typ(decoded.header))
+    throw new InvalidTokenError({ reason: 'wrong_type' })
+  decoded.alg = alg
+  return decoded
+}
+
+/**
+ * The JWS kernel: `checkJwsHeader`, then key selection and the signature. Every JWS this library
+ * trusts (access tokens, DPoP proofs, SETs, revocation) passes these steps; the claims are the
  * caller's. Throws `InvalidTokenError` (`malformed_token`, `encrypted_token`,
  * `algorithm_not_allowed`, `wrong_type`, `bad_signature`) or what `rules.key` throws.
  */
@@ -54,13 +75,8 @@ export async function verifyJws(
   rules: JwsRules,
   backend: SignatureBackend = nodeBackend,
 ): Promise<VerifiedJws> {
-  const decoded = decodeJws(input)
-  const { header, payload } = decoded
-  const alg = header.alg
-  if (typeof alg !== 'string' || !rules.algorithms.includes(alg))
-    throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
-  refuseExtensions(header)
-  if (rules.typ !== undefined && !rules.typ(header)) throw new InvalidTokenError({ reason: 'wrong_type' })
+  const decoded = checkJwsHeader(input, rules)
+  const { header, payload, alg } = decoded
   // The key comes from the caller's rules only: `jku`, `x5u`, `x5c` (and `jwk`, unless the caller
   // reads it, as DPoP does) are never followed.
   const key = await rules.key(header, payload, alg)

@@ -1,18 +1,18 @@
 import { buildAuthContext } from '../auth-context.js'
 import { InvalidTokenError, TokenError, UnavailableError, type RejectReason } from '../errors.js'
-import type { EventListener } from '../events.js'
+import { isSilent, type EventListener } from '../events.js'
 import { tokenHash } from '../cache/token-hash.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { checkProfileClaims } from '../profiles/claims.js'
 import type { CompactJws, InspectedToken } from '../jws/decode.js'
 import { normalizeTyp } from '../jws/header.js'
-import { verifyJws, type SignatureBackend } from '../jws/verify.js'
+import { checkJwsHeader, nodeBackend, type SignatureBackend } from '../jws/verify.js'
 import type { TrustedIssuer } from '../keys/issuer-resolver.js'
 import type { VerificationKey } from '../keys/key-set.js'
 import type { ResolvedJwtOptions } from '../options.js'
 import type { TokenClaims } from '../types.js'
-import { inspect, withIntrospection, type TokenStrategy, type Verified } from './strategy.js'
+import { inspect, type TokenStrategy, type Verified } from './strategy.js'
 
 export interface JwtStrategyDeps {
   jwt: ResolvedJwtOptions
@@ -41,26 +41,36 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   const { jwt } = deps
   const remoteKeys = jwt.secret === undefined && jwt.jwks === undefined
   const cache = new VerifiedTokenCache(jwt.cacheMax, remoteKeys ? jwt.keySet.cacheMaxAgeMs : Infinity)
+  const caching = jwt.cacheMax > 0
   // Claims are in seconds (RFC 7519 §2 NumericDate): the rules are too.
   const timeRules = {
     clockTolerance: jwt.clockToleranceMs / 1000,
     maxTokenAge: jwt.maxTokenAgeMs === undefined ? undefined : jwt.maxTokenAgeMs / 1000,
   }
   const requiredClaims = ['exp', ...jwt.requiredClaims]
+  const backend = deps.signatureBackend ?? nodeBackend
+  // With no listener, no event object is built at all.
+  const emit = isSilent(deps.emit) ? undefined : deps.emit
 
   /**
    * The verified-token cache alone: a repeated token is answered here, before any decoding (time
    * claims are still checked). `cacheKey` is handed on to `verifyFresh` on a miss.
    */
   function peek(token: string): { hit: VerifiedJwt | undefined; cacheKey: string } {
+    // With the cache off (`jwt.cache: false`) there is nothing to look up or store: no hash (the
+    // miss is still reported, as it always was).
+    if (!caching) {
+      emit?.({ type: 'cache_miss', cache: 'verified_jwt' })
+      return { hit: undefined, cacheKey: '' }
+    }
     const cacheKey = tokenHash(token)
     const nowMs = deps.now()
-    const context = cache.get(cacheKey, nowMs)
+    const context = cache.get(cacheKey, token, nowMs)
     if (context === undefined) {
-      deps.emit({ type: 'cache_miss', cache: 'verified_jwt' })
+      emit?.({ type: 'cache_miss', cache: 'verified_jwt' })
       return { hit: undefined, cacheKey }
     }
-    deps.emit({ type: 'cache_hit', cache: 'verified_jwt' })
+    emit?.({ type: 'cache_hit', cache: 'verified_jwt' })
     checkTimeClaims(context.claims, nowMs / 1000, timeRules)
     return { hit: { context, cached: true }, cacheKey }
   }
@@ -74,32 +84,28 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
    * The kernel's key step for an access token: RFC 8725 §3.8, the unverified `iss` only selects
    * among trusted issuers (an unknown one is refused before any key is fetched, so a token cannot
    * make us call an address it names); then that issuer's algorithms and, RFC 9068 §4, its `typ`
-   * (checked again with the claims; here it spares a signature check); then its key set.
+   * (checked again with the claims; here it spares a signature check). Its key set comes next.
    */
-  async function trustAndKey(
+  function checkTrusted(
+    trusted: TrustedIssuer | undefined,
     header: Readonly<Record<string, unknown>>,
-    payload: Readonly<Record<string, unknown>>,
     alg: string,
-  ): Promise<{ trusted: TrustedIssuer; key: VerificationKey }> {
-    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
-    const trusted = issuer === undefined ? undefined : await deps.resolveIssuer(issuer)
+  ): TrustedIssuer {
     if (trusted === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
     if (!trusted.algorithms.includes(alg)) throw new InvalidTokenError({ reason: 'algorithm_not_allowed' })
     const { profile } = trusted
     if (profile.typ !== false && !profile.typ.has(normalizeTyp(header.typ))) {
       throw new InvalidTokenError({ reason: 'wrong_type' })
     }
-    try {
-      return { trusted, key: await trusted.keySet.getKey(header) }
-    } catch (error) {
-      throw toTokenError(error)
-    }
+    return trusted
   }
 
   /**
    * Full verification of a token the cache did not hold; `jws` is its split form when the caller
    * already inspected it (the header is then not parsed again). `checkTime: false` (revocation: an
-   * expired token may be revoked) skips the time claims and leaves the cache alone.
+   * expired token may be revoked) skips the time claims and leaves the cache alone. The kernel's
+   * steps (jws/verify.ts) run in line: the one wait is for the key (and for the issuer, when a
+   * resolver looks it up).
    */
   async function verifyFresh(
     token: string,
@@ -107,21 +113,20 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     { checkTime = true, jws }: { checkTime?: boolean; jws?: CompactJws } = {},
   ): Promise<VerifiedJwt> {
     const nowMs = deps.now()
-    let trusted: TrustedIssuer | undefined
-    const { header, payload } = await verifyJws(
-      jws ?? token,
-      {
-        algorithms: jwt.algorithms,
-        async key(h, p, alg) {
-          const found = await trustAndKey(h, p, alg)
-          trusted = found.trusted
-          return found.key
-        },
-      },
-      deps.signatureBackend,
-    )
-    // Set by the key step, which ran before the signature passed.
-    if (trusted === undefined) throw new InvalidTokenError({ reason: 'unknown_issuer' })
+    const input = jws ?? token
+    const decoded = checkJwsHeader(input, jwsRules)
+    const { header, payload, alg } = decoded
+    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
+    const found = issuer === undefined ? undefined : deps.resolveIssuer(issuer)
+    const trusted = checkTrusted(found instanceof Promise ? await found : found, header, alg)
+    let key: VerificationKey
+    try {
+      key = await trusted.keySet.getKey(header)
+    } catch (error) {
+      throw toTokenError(error)
+    }
+    const checked = backend(decoded, alg, key, input)
+    if (checked !== undefined) await checked
     const { profile } = trusted
     const claims = payload as TokenClaims
     // The profile's audience rule, `typ`, required claims (RFC 9068 §2.2 by default) and claim shapes.
@@ -135,6 +140,7 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     if (checkTime) cache.set(cacheKey, context, nowMs)
     return { context, cached: false }
   }
+  const jwsRules = { algorithms: jwt.algorithms }
 
   /** A token already inspected (hybrid routes): a JWS is verified, anything else is not ours. */
   function verifyInspected(token: string, inspected: InspectedToken, cacheKey = tokenHash(token)) {
@@ -143,12 +149,18 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
   }
 
   const strategy: TokenStrategy = {
-    forRoute(policy) {
-      const finish = withIntrospection(policy.introspect)
-      return async (token) => {
+    forRoute({ introspect }) {
+      // Synchronous on a hit (no promise at all), one promise on a miss.
+      return (token) => {
         // A token already verified is answered from the cache before any decoding.
         const { hit, cacheKey } = peek(token)
-        return finish(token, hit ?? (await verifyInspected(token, inspect(token), cacheKey)))
+        // Introspection asks the server of the token's own (verified) issuer.
+        if (hit !== undefined)
+          return introspect === undefined ? hit : introspect(token, hit.context).then(() => hit)
+        const fresh = verifyInspected(token, inspect(token), cacheKey)
+        return introspect === undefined
+          ? fresh
+          : fresh.then(async (verified) => (await introspect(token, verified.context), verified))
       }
     },
   }

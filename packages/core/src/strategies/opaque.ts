@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { buildAuthContext, type ClaimSource } from '../auth-context.js'
+import { buildAuthContext, withToken, type ClaimSource } from '../auth-context.js'
 import { SingleFlight } from '../cache/single-flight.js'
 import { tokenHash } from '../cache/token-hash.js'
 import { tokenFingerprint } from '../denylist/fingerprint.js'
@@ -82,11 +82,16 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
   /** The newest request per cache key: the only one later callers may join and whose answer is stored. */
   const newest = new Map<string, Flight>()
   let flightCount = 0
+  // An answer's key: the scope's hash, hashed once here, then the token's fingerprint (itself a
+  // SHA-256 of the token): one hash per request, and a revocation that knows only the fingerprint
+  // still finds the answer. Different scopes never share a key (the prefix differs).
+  const scopeTag = `${tokenHash(cacheKeyScope)}.`
+  const answerKey = (fingerprint: string) => scopeTag + fingerprint
 
   async function verifyDetailed(token: string, verifyOptions: OpaqueVerifyOptions = {}): Promise<Verified> {
     const calledAt = now()
     const maxAgeMs = verifyOptions.maxAgeMs ?? Infinity
-    const key = tokenHash(tokenFingerprint(token), cacheKeyScope)
+    const key = answerKey(tokenFingerprint(token))
 
     const entry = answers.get(key, calledAt, maxAgeMs)
     if (entry !== undefined) {
@@ -147,21 +152,25 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
     }
   }
 
-  /** One frozen context per cached answer, built on its first use and shared by every later hit. */
+  /**
+   * One frozen context per cached answer, built on its first use, without the token (the answer's
+   * key is its hash; each caller brings the token it presented). Every hit shares its fields.
+   */
   const contexts = new WeakMap<object, AuthContext>()
 
   function accept(token: string, response: Readonly<Record<string, unknown>>): AuthContext {
     checkIntrospectionResponse(response, now() / 1000, rules)
-    const known = contexts.get(response)
-    if (known !== undefined && known.token === token) return known
-    // RFC 7662 §2.2 makes `iss` optional: the server we asked vouches for its own issuer.
-    const claims =
-      options.issuer !== undefined && response.iss === undefined
-        ? { ...response, iss: options.issuer }
-        : response
-    const context = buildAuthContext('opaque', token, claims as TokenClaims, scopeClaim)
-    contexts.set(response, context)
-    return context
+    let known = contexts.get(response)
+    if (known === undefined) {
+      // RFC 7662 §2.2 makes `iss` optional: the server we asked vouches for its own issuer.
+      const claims =
+        options.issuer !== undefined && response.iss === undefined
+          ? { ...response, iss: options.issuer }
+          : response
+      known = buildAuthContext('opaque', '', claims as TokenClaims, scopeClaim)
+      contexts.set(response, known)
+    }
+    return withToken(known, token)
   }
 
   /**
@@ -170,7 +179,7 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
    * clears it once).
    */
   function evictFingerprint(fingerprint: string, options: { shared?: boolean } = {}): void {
-    const key = tokenHash(fingerprint, cacheKeyScope)
+    const key = answerKey(fingerprint)
     answers.delete(key, options.shared !== false)
     const flight = newest.get(key)
     if (flight !== undefined) flight.cacheable = false

@@ -28,8 +28,11 @@ export interface TokenSource {
   issuer?: string
 }
 
-/** One request's token check, compiled for one route: no strategy name is looked at per request. */
-export type VerifyToken = (token: string, source?: TokenSource) => Promise<Verified>
+/**
+ * One request's token check, compiled for one route: no strategy name is looked at per request.
+ * May answer synchronously (a cache hit) or throw synchronously: callers await only a promise.
+ */
+export type VerifyToken = (token: string, source?: TokenSource) => Verified | Promise<Verified>
 
 /** What hybrid routes, the denylist and revocation need of the opaque strategy (one server or one per issuer). */
 export interface OpaqueVerifier extends TokenStrategy {

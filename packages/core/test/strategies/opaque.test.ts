@@ -1,14 +1,14 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Agent } from 'undici'
 import { InvalidTokenError, UnavailableError } from '../../src/errors.js'
 import type { TokenEvent } from '../../src/events.js'
+import { tokenFingerprint } from '../../src/denylist/fingerprint.js'
 import { createIntrospectionClient } from '../../src/introspection/client.js'
 import {
   createOpaqueStrategy,
   type OpaqueStrategy,
   type OpaqueStrategyOptions,
 } from '../../src/strategies/opaque.js'
+import { startScriptedServer } from '../helpers/scripted-server.js'
 
 /** Test overrides, with durations in seconds as the validator's options give them. */
 type Overrides = Partial<
@@ -24,7 +24,7 @@ type Overrides = Partial<
 }
 
 /**
- * A real introspection endpoint on 127.0.0.1: answers per token from `answers` (default inactive),
+ * A real introspection endpoint on 127.0.0.1 (the shared scripted server): answers per token from `answers` (default inactive),
  * counts hits per token, and can delay its answers to keep requests in flight.
  */
 interface StubServer {
@@ -37,33 +37,22 @@ interface StubServer {
 }
 
 async function startServer(): Promise<StubServer> {
+  const server = await startScriptedServer(({ token }) => {
+    stub.hits.push(token)
+    const answer = stub.answers.get(token) ?? { active: false }
+    // A number is a status code: the server is failing.
+    if (typeof answer === 'number')
+      return { status: answer, body: { error: 'server_error' }, delayMs: stub.delayMs }
+    return { body: answer, delayMs: stub.delayMs }
+  })
   const stub: StubServer = {
-    url: '',
+    url: `${server.url}/introspect`,
     answers: new Map(),
     hits: [],
     delayMs: 0,
     hitsFor: (token) => stub.hits.filter((hit) => hit === token).length,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    },
+    close: () => server.close(),
   }
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('token') ?? ''
-      stub.hits.push(token)
-      const answer = stub.answers.get(token) ?? { active: false }
-      setTimeout(() => {
-        // A number is a status code: the server is failing.
-        res.writeHead(typeof answer === 'number' ? answer : 200, { 'content-type': 'application/json' })
-        res.end(typeof answer === 'number' ? '{"error":"server_error"}' : JSON.stringify(answer))
-      }, stub.delayMs)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`
   return stub
 }
 
@@ -247,6 +236,32 @@ describe('the response is checked, not trusted (RFC 7662 §2.2, §4)', () => {
     })
     // Cached claims are shared by every hit: no handler may change them for the next request.
     expect(Object.isFrozen(auth.claims)).toBe(true)
+  })
+
+  it('a cached answer keeps no token: each hit carries the token presented, claims shared', async () => {
+    as.answers.set('opaque-abc', active({ sub: 'alice' }))
+    const opaque = strategy()
+    const first = await opaque.verify('opaque-abc')
+    // A fresh copy of the string, as the next request's header would give it.
+    const again = Buffer.from('opaque-abc', 'latin1').toString('latin1')
+    const hit = await opaque.verify(again)
+    expect(as.hitsFor('opaque-abc')).toBe(1)
+    expect(hit.token).toBe('opaque-abc')
+    expect(hit.claims).toBe(first.claims)
+    expect(Object.keys(hit)).not.toContain('token')
+    expect(JSON.stringify(hit)).not.toContain('opaque-abc')
+    expect(Object.isFrozen(hit)).toBe(true)
+  })
+
+  it('a revocation known only by fingerprint finds the cached answer (one hash per request)', async () => {
+    as.answers.set('opaque-rev', active())
+    const opaque = strategy()
+    await opaque.verify('opaque-rev')
+    await opaque.verify('opaque-rev')
+    expect(as.hitsFor('opaque-rev')).toBe(1)
+    opaque.evictFingerprint(tokenFingerprint('opaque-rev'))
+    await opaque.verify('opaque-rev')
+    expect(as.hitsFor('opaque-rev')).toBe(2)
   })
 
   it('reads scopes from a configured claim', async () => {
