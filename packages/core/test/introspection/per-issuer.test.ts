@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createValidator, type TokenEvent, type ValidatorOptions } from '../../src/index'
 import type { TokenError } from '../../src/errors'
 import { AUDIENCE, NOW, accessToken, signingKey, type SigningKey } from '../helpers/tokens'
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js'
 
-// Per-issuer introspection through an issuer resolver, with a real loopback server per test file:
+// Per-issuer introspection through an issuer resolver, against the shared loopback scripted server:
 // `/<tenant>/introspect` answers only that tenant's own credentials, and every tenant publishes
 // RFC 8414 metadata naming its endpoint. Every request is recorded (path, client id, token).
 
@@ -19,7 +18,7 @@ const seen: Seen[] = []
 const answers = new Map<string, Record<string, unknown>>()
 /** What a tenant's metadata names as its introspection endpoint (default its own loopback path). */
 const published = new Map<string, string>()
-let server: Server
+let server: ScriptedServer
 let base = ''
 let clock = NOW * 1000
 let events: TokenEvent[] = []
@@ -27,44 +26,33 @@ let rsa: SigningKey
 
 beforeAll(async () => {
   rsa = await signingKey('RS256')
-  server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
-    req.on('end', () => {
-      const path = req.url ?? ''
-      const basic = Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString('utf8')
-      const form = new URLSearchParams(body)
-      const [clientId = '', secret = ''] = basic
-        ? basic.split(':')
-        : [form.get('client_id'), form.get('client_secret')]
-      seen.push({ path, clientId: clientId ?? '', secret: secret ?? '', token: form.get('token') ?? '' })
-      res.setHeader('content-type', 'application/json')
-      const tenant = /^\/(\w+)\//.exec(path)?.[1] ?? ''
-      if (path.endsWith('/.well-known/openid-configuration')) {
-        const issuer = `${base}/${tenant}`
-        const endpoint = published.get(tenant) ?? `${issuer}/introspect`
-        return void res.end(
-          JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks`, introspection_endpoint: endpoint }),
-        )
-      }
-      if (path.endsWith('/jwks')) return void res.end(JSON.stringify({ keys: [rsa.publicJwk] }))
-      if (path.endsWith('/introspect')) {
-        // Each tenant knows only its own client: `<tenant>-api` / `<tenant>-secret`.
-        if (clientId !== `${tenant}-api` || secret !== `${tenant}-secret`) {
-          res.statusCode = 401
-          return void res.end('{"error":"invalid_client"}')
-        }
-        const answer = answers.get(`${tenant}/${form.get('token')}`) ?? { active: false }
-        return void res.end(JSON.stringify(answer))
-      }
-      res.statusCode = 404
-      res.end('{}')
-    })
+  server = await startScriptedServer(({ path, headers, body, token, clientId }) => {
+    const authorization = headers.authorization ?? ''
+    const basic = authorization.startsWith('Basic ')
+      ? Buffer.from(authorization.slice(6), 'base64').toString('utf8')
+      : ''
+    const secret = basic
+      ? basic.slice(basic.indexOf(':') + 1)
+      : (new URLSearchParams(body).get('client_secret') ?? '')
+    seen.push({ path, clientId, secret, token })
+    const tenant = /^\/(\w+)\//.exec(path)?.[1] ?? ''
+    if (path.endsWith('/.well-known/openid-configuration')) {
+      const issuer = `${base}/${tenant}`
+      const endpoint = published.get(tenant) ?? `${issuer}/introspect`
+      return { body: { issuer, jwks_uri: `${issuer}/jwks`, introspection_endpoint: endpoint } }
+    }
+    if (path.endsWith('/jwks')) return { body: { keys: [rsa.publicJwk] } }
+    if (path.endsWith('/introspect')) {
+      // Each tenant knows only its own client: `<tenant>-api` / `<tenant>-secret`.
+      if (clientId !== `${tenant}-api` || secret !== `${tenant}-secret`)
+        return { status: 401, body: { error: 'invalid_client' } }
+      return { body: answers.get(`${tenant}/${token}`) ?? { active: false } }
+    }
+    return { status: 404, body: {} }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  base = server.url
 })
-afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterAll(() => server.close())
 beforeEach(() => {
   clock = NOW * 1000
   events = []
