@@ -184,6 +184,7 @@ export function createIssuerKeySets(
 function secretKeySet(secret: Uint8Array): KeySet {
   return {
     getKey: async () => secret,
+    knownKey: () => secret,
     ready: async () => {},
     onChange: () => {},
     close: () => {},

@@ -119,11 +119,14 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
     const found = issuer === undefined ? undefined : deps.resolveIssuer(issuer)
     const trusted = checkTrusted(found instanceof Promise ? await found : found, header, alg)
-    let key: VerificationKey
-    try {
-      key = await trusted.keySet.getKey(header)
-    } catch (error) {
-      throw toTokenError(error)
+    // A key the set already holds is used without a wait; otherwise the set may fetch.
+    let key: VerificationKey | undefined = trusted.keySet.knownKey?.(header)
+    if (key === undefined) {
+      try {
+        key = await trusted.keySet.getKey(header)
+      } catch (error) {
+        throw toTokenError(error)
+      }
     }
     const checked = backend(decoded, alg, key, input)
     if (checked !== undefined) await checked
