@@ -89,12 +89,13 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
   async function verifyDetailed(token: string, verifyOptions: OpaqueVerifyOptions = {}): Promise<Verified> {
     const calledAt = now()
     const maxAgeMs = verifyOptions.maxAgeMs ?? Infinity
-    const key = answerKey(tokenFingerprint(token))
+    const fingerprint = tokenFingerprint(token)
+    const key = answerKey(fingerprint)
 
     const entry = answers.get(key, calledAt, maxAgeMs)
     if (entry !== undefined) {
       emit({ type: 'cache_hit', cache: 'introspection' })
-      return { context: accept(token, entry.response), cached: true }
+      return { context: accept(token, entry.response, fingerprint), cached: true }
     }
     emit({ type: 'cache_miss', cache: 'introspection' })
 
@@ -127,7 +128,7 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
       const outcome = answer.response.active === true ? 'active' : 'inactive'
       emit({ type: 'introspection', outcome, durationMs: performance.now() - started, coalesced: true })
     }
-    return { context: accept(token, answer.response), cached: false }
+    return { context: accept(token, answer.response, fingerprint), cached: false }
   }
 
   /** One request to the server (the client emits its `introspection` event); stores the answer unless superseded. */
@@ -156,14 +157,18 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
    */
   const contexts = new WeakMap<object, AuthContext>()
 
-  function accept(token: string, response: Readonly<Record<string, unknown>>): AuthContext {
+  function accept(
+    token: string,
+    response: Readonly<Record<string, unknown>>,
+    fingerprint: string,
+  ): AuthContext {
     checkIntrospectionResponse(response, now() / 1000, rules)
     let known = contexts.get(response)
     if (known === undefined) {
       known = buildAuthContext('opaque', '', response as TokenClaims, scopeClaim)
       contexts.set(response, known)
     }
-    return withToken(known, token)
+    return withToken(known, token, fingerprint)
   }
 
   /**
