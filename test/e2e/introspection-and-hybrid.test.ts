@@ -5,8 +5,6 @@
  * `introspection_endpoint` through the provider's metadata (no endpoint is configured), except
  * the one behind the slowing proxy.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { decodeJwt } from 'jose'
 import { createValidator, requireScopes, requireToken, type Validator } from '@tokenguard/express'
 import {
@@ -14,6 +12,7 @@ import {
   JWT_RESOURCE,
   OPAQUE_RESOURCE,
   startAuthServer,
+  startTcpProxy,
   type AuthServer,
 } from '@tokenguard/test-support'
 import {
@@ -241,24 +240,11 @@ describe('introspection request coalescing', () => {
   })
 
   test('with the provider slowed by 300 ms, all 20 requests share the one call (none served from cache)', async () => {
-    // A proxy that holds each request 300 ms before passing it to the provider: the 20 requests
-    // surely overlap the one introspection, so this proves coalescing rather than caching.
-    const proxy = http.createServer((req, res) => {
-      setTimeout(() => {
-        const upstream = http.request(
-          `${as.issuer}${req.url}`,
-          { method: req.method, headers: { ...req.headers, host: `127.0.0.1:${as.port}` }, agent: false },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers)
-            up.pipe(res)
-          },
-        )
-        upstream.on('error', () => res.destroy())
-        req.pipe(upstream)
-      }, 300)
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    // The shared TCP proxy delays every chunk 300 ms on its way to and from the provider: the 20
+    // requests surely overlap the one introspection, so this proves coalescing rather than caching.
+    const proxy = await startTcpProxy(as.port)
+    proxy.setMode('latency', { latencyMs: 300 })
+    const proxyUrl = `http://127.0.0.1:${proxy.port}`
     const slowRecorder = eventRecorder()
     const slow = createValidator({
       issuer: as.issuer,
@@ -284,10 +270,7 @@ describe('introspection request coalescing', () => {
     } finally {
       await slowApi.close()
       await slow.close()
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve())
-        proxy.closeAllConnections()
-      })
+      await proxy.close()
     }
   })
 })

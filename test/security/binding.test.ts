@@ -1,17 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { createValidator, type Validator } from '@tokenguard/core'
-import {
-  AUDIENCE,
-  ISSUER,
-  REALM,
-  startIntrospectionServer,
-  type IntrospectionServer,
-  type RunningApp,
-} from '@tokenguard/conformance'
+import { AUDIENCE, ISSUER, REALM, type RunningApp } from '@tokenguard/conformance'
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import { Agent } from 'undici'
 import { HARNESSES, INVALID_TOKEN, attack, bearer, expectNothingLeaked, expectRefused } from './src/attack'
 import { genuine, nowSeconds, rsaKey } from './src/forge'
+import { createTestIssuer, introspectionOf, opaqueAnswering, type TestIssuer } from './src/issuer'
 
 // Confirmation (`cnf`, RFC 7800): every binding a token carries is enforced, on JWTs and on
 // introspected tokens alike. A token bound both to a DPoP key (RFC 9449) and to a client
@@ -26,13 +20,13 @@ const x5t = createHash('sha256').update(certificate).digest('base64url')
 const clientCert = (der: Buffer): [string, string] => ['Client-Cert', `:${der.toString('base64')}:`]
 
 let holder: { privateKey: CryptoKey; jwk: JWK; jkt: string }
-let as: IntrospectionServer
+let as: TestIssuer
 let dispatcher: Agent
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
   const jwk = await exportJWK(publicKey)
   holder = { privateKey: privateKey as CryptoKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') }
-  as = await startIntrospectionServer()
+  as = await createTestIssuer()
   dispatcher = new Agent()
 })
 afterAll(async () => {
@@ -53,15 +47,13 @@ function proof(token: string, path: string): Promise<string> {
     .sign(holder.privateKey)
 }
 
-let counter = 0
 type Make = (cnf: unknown) => string
-const kinds: Array<[string, string, (as: IntrospectionServer) => Make]> = [
+const kinds: Array<[string, string, (as: TestIssuer) => Make]> = [
   ['a JWT', '/jwt', () => (cnf) => genuine(rsa, 'RS256', {}, { cnf })],
   [
     'an introspected token',
     '/opaque',
     (server) => (cnf) => {
-      const token = `opaque-bound-${++counter}-${randomUUID()}`
       const response: Record<string, unknown> = {
         iss: ISSUER,
         aud: AUDIENCE,
@@ -70,8 +62,7 @@ const kinds: Array<[string, string, (as: IntrospectionServer) => Make]> = [
         exp: nowSeconds() + 600,
       }
       if (cnf !== undefined) response.cnf = cnf
-      server.activate(token, response)
-      return token
+      return opaqueAnswering(server, response)
     },
   ],
 ]
@@ -85,7 +76,7 @@ describe.each(HARNESSES)('$name: confirmation (cnf) binding', (harness) => {
       audience: AUDIENCE,
       realm: REALM,
       jwt: { algorithms: ['RS256'], jwks },
-      introspection: { endpoint: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret },
+      introspection: introspectionOf(as),
       dpop: { origin: ORIGIN },
       mtls: { certificateHeader: 'client-cert' },
       dispatcher,

@@ -1,12 +1,5 @@
 import { createValidator, type Validator } from '@tokenguard/core'
-import {
-  AUDIENCE,
-  ISSUER,
-  REALM,
-  startIntrospectionServer,
-  type IntrospectionServer,
-  type RunningApp,
-} from '@tokenguard/conformance'
+import { AUDIENCE, ISSUER, REALM, type RunningApp } from '@tokenguard/conformance'
 import {
   HARNESSES,
   INVALID_TOKEN,
@@ -17,6 +10,7 @@ import {
   parseChallenge,
 } from './src/attack'
 import { genuine, nowSeconds, rsaKey } from './src/forge'
+import { createTestIssuer, introspectionOf, type TestIssuer } from './src/issuer'
 
 // `exposeErrorReasons` is a development aid: the reason reaches `error_description` (body and
 // challenge alike) on every adapter, and only when asked; the token itself never does.
@@ -24,22 +18,18 @@ const rsa = rsaKey('rsa-expose')
 const expired = () => genuine(rsa, 'RS256', {}, { iat: nowSeconds() - 600, exp: nowSeconds() - 60 })
 const typJwt = () => genuine(rsa, 'RS256', { typ: 'JWT' })
 
-function options(introspection: IntrospectionServer, secret: string) {
+function options(introspection: TestIssuer, secret: string) {
   return {
     issuer: ISSUER,
     audience: AUDIENCE,
     realm: REALM,
     jwt: { algorithms: ['RS256'], jwks: { keys: [rsa.jwk as never] } },
-    introspection: {
-      endpoint: introspection.endpoint,
-      clientId: introspection.clientId,
-      clientSecret: secret,
-    },
+    introspection: introspectionOf(introspection, secret),
   }
 }
 
 describe.each(HARNESSES)('$name: exposeErrorReasons', (harness) => {
-  let introspection: IntrospectionServer
+  let introspection: TestIssuer
   let exposing: Validator
   let quiet: Validator
   let apps: RunningApp[] = []
@@ -48,7 +38,7 @@ describe.each(HARNESSES)('$name: exposeErrorReasons', (harness) => {
 
   beforeAll(async () => {
     warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
-    introspection = await startIntrospectionServer()
+    introspection = await createTestIssuer()
     exposing = createValidator({ ...options(introspection, 'not-the-secret'), exposeErrorReasons: true })
     quiet = createValidator({
       ...options(introspection, 'not-the-secret'),

@@ -1,14 +1,8 @@
 import { createValidator, type IssuerOptions, type Validator } from '@tokenguard/core'
-import {
-  AUDIENCE,
-  REALM,
-  startIntrospectionServer,
-  type IntrospectionServer,
-  type RouteSpec,
-  type RunningApp,
-} from '@tokenguard/conformance'
+import { AUDIENCE, REALM, type RouteSpec, type RunningApp } from '@tokenguard/conformance'
 import { HARNESSES, INVALID_TOKEN, attack, bearer, expectRefused, type Refusal } from './src/attack'
 import { b64, nowSeconds, rsaKey } from './src/forge'
+import { createTestIssuer, introspectionOf, opaqueAnswering, type TestIssuer } from './src/issuer'
 import { PROVIDERS, providerToken, type ProviderFixture } from './src/provider-fixtures'
 
 // Each provider's documented token shape, accepted under its profile, read as the provider means
@@ -191,17 +185,17 @@ describe.each(HARNESSES)('$name: provider profiles', (harness) => {
 describe.each(HARNESSES)('$name: provider profiles for introspected tokens', (harness) => {
   // Keycloak's RFC 7662 answer carries the token's claims: roles and scopes are read as for its JWTs.
   const keycloak = PROVIDERS.find((p) => p.profile === 'keycloak')!
-  let as: IntrospectionServer
+  let as: TestIssuer
   let validator: Validator
   let app: RunningApp
 
   beforeAll(async () => {
-    as = await startIntrospectionServer()
+    as = await createTestIssuer()
     validator = createValidator({
       issuer: [{ url: keycloak.issuer, profile: 'keycloak' }],
       audience: keycloak.audience,
       realm: REALM,
-      introspection: { endpoint: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret },
+      introspection: introspectionOf(as),
     })
     app = await harness.start(validator, [
       { path: '/opaque', method: 'GET', route: { strategy: 'opaque' }, roles: ['reader', 'items-admin'] },
@@ -217,8 +211,8 @@ describe.each(HARNESSES)('$name: provider profiles for introspected tokens', (ha
   it('reads realm and client roles, scopes and the client from the answer', async () => {
     const claims = keycloak.payload(nowSeconds())
     delete claims.typ // an introspection answer's token_type says Bearer instead
-    as.activate('kc-opaque-1', { ...claims, client_id: 'web-app', token_type: 'Bearer' })
-    const answer = await attack(app.url, '/opaque', { headers: bearer('kc-opaque-1') })
+    const token = opaqueAnswering(as, { ...claims, client_id: 'web-app', token_type: 'Bearer' })
+    const answer = await attack(app.url, '/opaque', { headers: bearer(token) })
     expect(answer.status).toBe(200)
     const { auth } = answer.json as { auth: Record<string, unknown> }
     expect({ roles: auth.roles, scopes: auth.scopes, clientId: auth.clientId }).toEqual({
@@ -226,6 +220,6 @@ describe.each(HARNESSES)('$name: provider profiles for introspected tokens', (ha
       scopes: keycloak.expected.scopes,
       clientId: 'web-app',
     })
-    expectRefused(await attack(app.url, '/opaque-root', { headers: bearer('kc-opaque-1') }), INSUFFICIENT)
+    expectRefused(await attack(app.url, '/opaque-root', { headers: bearer(token) }), INSUFFICIENT)
   })
 })

@@ -1,15 +1,9 @@
 import { MemoryStore, createValidator, type AuthContext, type Validator } from '@tokenguard/core'
-import {
-  AUDIENCE,
-  ISSUER,
-  REALM,
-  startIntrospectionServer,
-  type IntrospectionServer,
-  type RunningApp,
-} from '@tokenguard/conformance'
+import { AUDIENCE, ISSUER, REALM, type RunningApp } from '@tokenguard/conformance'
 import { Agent } from 'undici'
 import { HARNESSES, attack, bearer } from './src/attack'
 import { genuine, nowSeconds, rsaKey } from './src/forge'
+import { createTestIssuer, introspectionOf, opaqueAnswering, type TestIssuer } from './src/issuer'
 
 // One token's auth context is shared by every request that hits a cache (verified-token cache,
 // introspection cache, shared store tier). A handler that changes it would change what the next
@@ -18,13 +12,11 @@ const rsa = rsaKey('rsa-main')
 const jwks = { keys: [rsa.jwk] as never[] }
 const nested = () => ({ realm_access: { roles: ['user'] }, resource_access: { api: { roles: ['read'] } } })
 const jwtToken = () => genuine(rsa, 'RS256', {}, nested())
-let counter = 0
-const opaqueToken = () => `opaque-${++counter}-${Math.random().toString(36).slice(2)}`
 
-let as: IntrospectionServer
+let as: TestIssuer
 let dispatcher: Agent
 beforeAll(async () => {
-  as = await startIntrospectionServer()
+  as = await createTestIssuer()
   dispatcher = new Agent()
 })
 const built: Validator[] = []
@@ -34,8 +26,8 @@ afterAll(async () => {
   await as?.close()
 })
 
-const activate = (token: string) =>
-  as.activate(token, {
+const activeToken = () =>
+  opaqueAnswering(as, {
     iss: ISSUER,
     aud: AUDIENCE,
     sub: 'bob',
@@ -50,7 +42,7 @@ function validator(store?: MemoryStore): Validator {
     audience: AUDIENCE,
     realm: REALM,
     jwt: { algorithms: ['RS256'], jwks },
-    introspection: { endpoint: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret },
+    introspection: introspectionOf(as),
     dispatcher,
     store,
   })
@@ -119,8 +111,7 @@ describe('auth contexts are deeply immutable on every strategy and cache tier', 
       'opaque: fresh, then introspection cache hits',
       async () => {
         const v = validator()
-        const token = opaqueToken()
-        activate(token)
+        const token = activeToken()
         const route = { strategy: 'opaque' } as const
         return [await v.verify(token, route), await v.verify(token, route), await v.verify(token, route)]
       },
@@ -129,8 +120,7 @@ describe('auth contexts are deeply immutable on every strategy and cache tier', 
       'opaque on a sensitive route (always introspected)',
       async () => {
         const v = validator()
-        const token = opaqueToken()
-        activate(token)
+        const token = activeToken()
         const route = { strategy: 'opaque', sensitive: true } as const
         return [await v.verify(token, route), await v.verify(token, route)]
       },
@@ -139,8 +129,7 @@ describe('auth contexts are deeply immutable on every strategy and cache tier', 
       'hybrid: a JWT and an opaque token',
       async () => {
         const v = validator()
-        const token = opaqueToken()
-        activate(token)
+        const token = activeToken()
         const jwt = jwtToken()
         const route = { strategy: 'hybrid' } as const
         return [
@@ -155,13 +144,12 @@ describe('auth contexts are deeply immutable on every strategy and cache tier', 
       'opaque: a hit in the shared store tier (another instance introspected it)',
       async () => {
         const store = new MemoryStore()
-        const token = opaqueToken()
-        activate(token)
+        const token = activeToken()
         const route = { strategy: 'opaque' } as const
         const first = await validator(store).verify(token, route)
-        const before = as.hits(token)
+        const before = as.introspectionsOf(token)
         const second = await validator(store).verify(token, route)
-        expect(as.hits(token)).toBe(before) // answered by the shared tier
+        expect(as.introspectionsOf(token)).toBe(before) // answered by the shared tier
         return [first, second]
       },
     ],
@@ -187,8 +175,7 @@ describe('auth contexts are deeply immutable on every strategy and cache tier', 
       if (kind === 'jwt') {
         token = genuine(rsa, 'RS256', {}, { deep })
       } else {
-        token = opaqueToken()
-        as.activate(token, { iss: ISSUER, aud: AUDIENCE, sub: 'bob', exp: nowSeconds() + 600, deep })
+        token = opaqueAnswering(as, { iss: ISSUER, aud: AUDIENCE, sub: 'bob', exp: nowSeconds() + 600, deep })
       }
       for (let i = 0; i < 2; i++) {
         await expect(v.verify(token, { strategy: kind })).rejects.toMatchObject({
@@ -239,8 +226,7 @@ describe.each(HARNESSES)('$name: the auth context never serialises its token', (
       'an opaque token',
       '/opaque',
       () => {
-        const token = opaqueToken()
-        activate(token)
+        const token = activeToken()
         return token
       },
     ],

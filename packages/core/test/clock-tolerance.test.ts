@@ -1,24 +1,26 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createValidator, TokenError, type ValidatorOptions } from '../src/index'
+import { createTestIssuer, type TestIssuer } from './helpers/issuer'
 import { AUDIENCE, ISSUER, NOW, accessToken, signingKey, type SigningKey } from './helpers/tokens'
 
 // One clock tolerance (top-level `clockTolerance`, or the deprecated `jwt.clockTolerance`) decides
 // for JWTs and for introspection answers alike: a token 20 s past its `exp` passes only with ≥ 20.
 let key: SigningKey
-let server: Server
+let issuer: TestIssuer
 let endpoint = ''
+let opaqueToken = ''
 beforeAll(async () => {
   key = await signingKey('RS256')
-  // A loopback introspection endpoint that vouches for any token, expired 20 s ago.
-  server = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ active: true, iss: ISSUER, aud: AUDIENCE, exp: NOW - 20 }))
+  // The authorization server's clock is 30 s behind ours: it still vouches for a token that
+  // expired 20 s ago by the resource server's clock.
+  issuer = await createTestIssuer({
+    audience: AUDIENCE,
+    clients: [{ clientId: 'api', clientSecret: 'secret' }],
+    now: () => (NOW - 30) * 1000,
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`
+  opaqueToken = issuer.opaque({ claims: { iss: ISSUER, exp: NOW - 20 } })
+  endpoint = issuer.introspectionEndpoint
 })
-afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterAll(() => issuer.close())
 
 async function reason(extra: Partial<ValidatorOptions>, token: string, strategy: 'jwt' | 'opaque') {
   const validator = createValidator({
@@ -53,6 +55,6 @@ describe('clockTolerance is shared by the JWT and introspection strategies', () 
   ])('%s', async (_name, extra, expected) => {
     const jwt = await accessToken(key, { exp: NOW - 20 })
     expect(await reason(extra, jwt, 'jwt')).toBe(expected)
-    expect(await reason(extra, 'opaque-token', 'opaque')).toBe(expected)
+    expect(await reason(extra, opaqueToken, 'opaque')).toBe(expected)
   })
 })

@@ -99,3 +99,30 @@ describe('with the core validator', () => {
     await expect(check(get(token))).rejects.toMatchObject({ status: 401 })
   })
 })
+
+describe('faults, as the core validator sees them', () => {
+  afterEach(() => issuer.clearFaults())
+
+  it('an introspection outage is a 503 with Retry-After, and the token passes once it is over', async () => {
+    const check = validator().route({ strategy: 'opaque', sensitive: true })
+    const token = issuer.opaque({ sub: 'bob' })
+    issuer.setFault('introspection', { status: 503, body: { error: 'temporarily_unavailable' } })
+    await expect(check(get(token))).rejects.toMatchObject({ status: 503, retryAfter: expect.any(Number) })
+    issuer.setFault('introspection', undefined)
+    await expect(check(get(token))).resolves.toMatchObject({ subject: 'bob' })
+    expect(issuer.introspectionsOf(token)).toBe(2)
+  })
+
+  it('a key set slower than keySet.timeout is a 503, a one-off fault is over on the next fetch', async () => {
+    const check = validator((o) => ({
+      ...o,
+      jwt: { ...o.jwt, keySet: { timeout: 100, cooldown: 0 } },
+    })).route({
+      strategy: 'jwt',
+    })
+    issuer.setFault('jwks', { delayMs: 1000, times: 1 })
+    const token = await issuer.jwt()
+    await expect(check(get(token))).rejects.toMatchObject({ status: 503 })
+    await expect(check(get(token))).resolves.toBeDefined()
+  })
+})

@@ -2,7 +2,7 @@ import { createValidator, type Validator, type ValidatorOptions } from '@tokengu
 import { Agent } from 'undici'
 import type { Harness, RouteSpec, RunningApp } from './harness'
 import { bearer, send, type Answer } from './http-client'
-import { startIntrospectionServer, type IntrospectionServer } from './introspection-server'
+import { createTestIssuer, type TestIssuer } from '../../../packages/testing/src/index'
 import {
   AUDIENCE,
   ISSUER,
@@ -357,31 +357,30 @@ export function runConformanceSuite(harness: Harness): void {
     })
 
     describe('introspection and hybrid routes', () => {
-      let server: IntrospectionServer
+      // The test kit's issuer answers introspection; the JWTs stay signed by this suite's own key.
+      let server: TestIssuer
       let dispatcher: Agent
       let opaque: Validator
       let running: RunningApp
-      const opaqueToken = (name: string) => `opaque-${name}-${Math.random().toString(36).slice(2)}`
-      const activate = (token: string, members: Record<string, unknown> = {}) =>
-        server.activate(token, {
-          iss: ISSUER,
+      const unknownToken = (name: string) => `opaque-${name}-${Math.random().toString(36).slice(2)}`
+      const activeToken = () =>
+        server.opaque({
           aud: AUDIENCE,
           sub: 'bob',
-          client_id: 'app',
+          clientId: 'app',
           scope: 'items:read',
-          exp: now() + 60,
-          ...members,
+          expiresIn: 60,
+          claims: { iss: ISSUER },
         })
 
       beforeAll(async () => {
-        server = await startIntrospectionServer()
+        server = await createTestIssuer()
         dispatcher = new Agent()
         opaque = createValidator(
           jwtOptions(key, {
             introspection: {
-              endpoint: server.endpoint,
-              clientId: server.clientId,
-              clientSecret: server.clientSecret,
+              endpoint: server.introspectionEndpoint,
+              ...server.validatorOptions().introspection,
             },
             dispatcher,
           }),
@@ -395,8 +394,7 @@ export function runConformanceSuite(harness: Harness): void {
       })
 
       it('accepts an active opaque token and caches the answer on a normal route', async () => {
-        const token = opaqueToken('active')
-        activate(token)
+        const token = activeToken()
         const first = await send(running.url, '/opaque', { headers: bearer(token) })
         expect(first.status).toBe(200)
         expect(first.json).toMatchObject({
@@ -404,19 +402,18 @@ export function runConformanceSuite(harness: Harness): void {
         })
         expect(first.text).not.toContain(token) // the context never serialises its token
         expect((await send(running.url, '/opaque', { headers: bearer(token) })).status).toBe(200)
-        expect(server.hits(token)).toBe(1)
+        expect(server.introspectionsOf(token)).toBe(1)
       })
 
       it('introspects afresh on every request to a sensitive route', async () => {
-        const token = opaqueToken('sensitive')
-        activate(token)
+        const token = activeToken()
         for (let i = 0; i < 2; i++)
           expect((await send(running.url, '/opaque-sensitive', { headers: bearer(token) })).status).toBe(200)
-        expect(server.hits(token)).toBe(2)
+        expect(server.introspectionsOf(token)).toBe(2)
       })
 
       it('refuses an inactive token 401 invalid_token', async () => {
-        const token = opaqueToken('inactive')
+        const token = unknownToken('inactive')
         const answer = await send(running.url, '/opaque', { headers: bearer(token) })
         expectRefusal(
           answer,
@@ -428,9 +425,8 @@ export function runConformanceSuite(harness: Harness): void {
       })
 
       it('answers an authorization server outage 503 with Retry-After and no challenge', async () => {
-        const token = opaqueToken('outage')
-        activate(token)
-        server.down = true
+        const token = activeToken()
+        server.setFault('introspection', { status: 500, body: 'down' })
         try {
           const answer = await send(running.url, '/opaque', { headers: bearer(token) })
           expectRefusal(
@@ -445,14 +441,13 @@ export function runConformanceSuite(harness: Harness): void {
           )
           expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1)
         } finally {
-          server.down = false
+          server.setFault('introspection', undefined)
         }
         expect((await send(running.url, '/opaque', { headers: bearer(token) })).status).toBe(200)
       })
 
       it('applies scope guards to introspected tokens', async () => {
-        const token = opaqueToken('scoped')
-        activate(token)
+        const token = activeToken()
         const answer = await send(running.url, '/opaque-write', { headers: bearer(token) })
         expect([answer.status, answer.headers['www-authenticate']]).toEqual([
           403,
@@ -463,12 +458,11 @@ export function runConformanceSuite(harness: Harness): void {
       it('hybrid: a JWT is verified locally, anything else is introspected', async () => {
         const viaJwt = await send(running.url, '/hybrid', { headers: bearer(good) })
         expect(viaJwt.json).toEqual(serialised(await jwt.verify(good)))
-        expect(server.hits(good)).toBe(0)
-        const token = opaqueToken('hybrid')
-        activate(token)
+        expect(server.introspectionsOf(good)).toBe(0)
+        const token = activeToken()
         const viaIntrospection = await send(running.url, '/hybrid', { headers: bearer(token) })
         expect(viaIntrospection.json).toMatchObject({ auth: { strategy: 'opaque', subject: 'bob' } })
-        expect(server.hits(token)).toBe(1)
+        expect(server.introspectionsOf(token)).toBe(1)
       })
 
       it('an opaque route refuses a JWT without sending it to the authorization server', async () => {
@@ -480,7 +474,7 @@ export function runConformanceSuite(harness: Harness): void {
           { error: 'invalid_token', error_description: INVALID },
           good,
         )
-        expect(server.hits(good)).toBe(0)
+        expect(server.introspectionsOf(good)).toBe(0)
       })
     })
   })

@@ -1,11 +1,11 @@
 import { createValidator } from '@tokenguard/core'
+import { createTestIssuer, type TestIssuer } from '../../../packages/testing/src/index'
 import { Agent } from 'undici'
 import type { RunningApp } from '../src/harness'
 import { express4Harness, expressHarness } from '../src/harnesses/express'
 import { fastifyHarness } from '../src/harnesses/fastify'
 import { koa2Harness, koaHarness } from '../src/harnesses/koa'
 import { bearer, send, type Answer, type SendOptions } from '../src/http-client'
-import { startIntrospectionServer, type IntrospectionServer } from '../src/introspection-server'
 import { jwtOptions, jwtRoutes, opaqueRoutes } from '../src/suite'
 import { AUDIENCE, ISSUER, accessToken, signingKey } from '../src/tokens'
 
@@ -14,7 +14,7 @@ import { AUDIENCE, ISSUER, accessToken, signingKey } from '../src/tokens'
 // The older majors too: one answer across every framework version the peer ranges promise.
 const harnesses = [expressHarness, koaHarness, fastifyHarness, express4Harness, koa2Harness]
 let apps: RunningApp[] = []
-let server: IntrospectionServer
+let server: TestIssuer
 let dispatcher: Agent
 const requests: Array<[string, string, SendOptions]> = []
 
@@ -31,16 +31,12 @@ function comparable(answer: Answer) {
 
 beforeAll(async () => {
   const key = await signingKey('main')
-  server = await startIntrospectionServer()
+  server = await createTestIssuer()
   dispatcher = new Agent()
   const validator = createValidator(
     jwtOptions(key, {
       allowBodyToken: true,
-      introspection: {
-        endpoint: server.endpoint,
-        clientId: server.clientId,
-        clientSecret: server.clientSecret,
-      },
+      introspection: { endpoint: server.introspectionEndpoint, ...server.validatorOptions().introspection },
       dispatcher,
     }),
   )
@@ -49,12 +45,12 @@ beforeAll(async () => {
 
   const good = await accessToken(key, { tenant: { id: 'acme', tier: 2 }, scope: ['items:read', 'extra'] })
   const now = Math.floor(Date.now() / 1000)
-  server.activate('opaque-cross', {
-    iss: ISSUER,
+  const opaque = server.opaque({
     aud: AUDIENCE,
     sub: 'bob',
     scope: 'items:read',
-    exp: now + 60,
+    expiresIn: 60,
+    claims: { iss: ISSUER },
   })
   const form: Array<[string, string]> = [['Content-Type', 'application/x-www-form-urlencoded']]
   requests.push(
@@ -69,10 +65,10 @@ beforeAll(async () => {
     ['optional, good', '/maybe', { headers: bearer(good) }],
     ['guard only', '/guard-only', { headers: bearer(good) }],
     ['form body', '/form', { method: 'POST', headers: form, body: `access_token=${good}` }],
-    ['opaque', '/opaque', { headers: bearer('opaque-cross') }],
+    ['opaque', '/opaque', { headers: bearer(opaque) }],
     ['opaque inactive', '/opaque', { headers: bearer('opaque-unknown') }],
     ['hybrid JWT', '/hybrid', { headers: bearer(good) }],
-    ['hybrid opaque', '/hybrid', { headers: bearer('opaque-cross') }],
+    ['hybrid opaque', '/hybrid', { headers: bearer(opaque) }],
   )
 })
 

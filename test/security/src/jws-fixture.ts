@@ -1,16 +1,9 @@
 import { createValidator, type Validator } from '@tokenguard/core'
-import {
-  AUDIENCE,
-  ISSUER,
-  REALM,
-  startIntrospectionServer,
-  type IntrospectionServer,
-  type RouteSpec,
-  type RunningApp,
-} from '@tokenguard/conformance'
+import { AUDIENCE, ISSUER, REALM, type RouteSpec, type RunningApp } from '@tokenguard/conformance'
 import { Agent } from 'undici'
 import { HARNESSES, attack, bearer, expectRefused, type Refusal } from './attack'
 import { ecKey, genuine, rsaKey } from './forge'
+import { createTestIssuer, introspectionOf, type TestIssuer } from './issuer'
 
 /**
  * The JWS attack fixture shared by jws-forgery and jws-encoding: the keys, three validators per
@@ -54,7 +47,7 @@ export function runJwsCases(
 ): void {
   describe.each(HARNESSES)(`$name: ${title}`, (harness) => {
     const fixture: JwsApps = { apps: {} as never, validators: {} as never }
-    let as: IntrospectionServer
+    let as: TestIssuer
     let dispatcher: Agent
     const routes = (hybrid: boolean): RouteSpec[] => [
       { path: '/jwt', method: 'GET', route: { strategy: 'jwt' } },
@@ -63,7 +56,7 @@ export function runJwsCases(
     ]
 
     beforeAll(async () => {
-      as = await startIntrospectionServer()
+      as = await createTestIssuer()
       dispatcher = new Agent()
       const base = { issuer: ISSUER, audience: AUDIENCE, realm: REALM }
       const { apps, validators } = fixture
@@ -71,7 +64,7 @@ export function runJwsCases(
       validators.mix = createValidator({
         ...base,
         jwt: { algorithms: ['RS256', 'ES256'], jwks },
-        introspection: { endpoint: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret },
+        introspection: introspectionOf(as),
         dispatcher,
       })
       validators.hs = createValidator({ ...base, jwt: { algorithms: ['HS256'], secret: SECRET } })
@@ -99,7 +92,7 @@ export function runJwsCases(
         } else {
           expectRefused(answer, expected, token, REALM)
         }
-        expect(as.hits(token)).toBe(0) // no JWS-shaped or JWE token is ever sent for introspection
+        expect(as.introspectionsOf(token)).toBe(0) // no JWS-shaped or JWE token is ever sent for introspection
       })
     })
 

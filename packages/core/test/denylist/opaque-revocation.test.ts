@@ -1,47 +1,32 @@
 import crypto from 'node:crypto'
-import { createServer, type Server } from 'node:http'
 import { Agent } from 'undici'
 import { createValidator, MemoryStore, type TokenEvent } from '../../src/index'
 import { TokenError } from '../../src/errors'
+import { createTestIssuer, type TestIssuer } from '../helpers/issuer'
 import { AUDIENCE, ISSUER } from '../helpers/tokens'
 import { LinkStore, eventually } from './link-store'
 
-// A loopback introspection endpoint that counts its calls and answers per token.
-let server: Server
+// The test kit's loopback introspection endpoint: it counts its calls and knows the tokens it minted.
+let issuer: TestIssuer
 let endpoint: string
-let calls = 0
-const active = new Set<string>()
 const dispatcher = new Agent()
+const calls = () => issuer.stats.introspections
+const mint = () =>
+  issuer.opaque({ sub: 'alice', scope: 'items:read', expiresIn: 600, claims: { iss: ISSUER } })
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk) => (body += chunk))
-    req.on('end', () => {
-      calls++
-      const token = new URLSearchParams(body).get('token') ?? ''
-      const answer = active.has(token)
-        ? {
-            active: true,
-            iss: ISSUER,
-            aud: AUDIENCE,
-            sub: 'alice',
-            scope: 'items:read',
-            exp: Math.floor(Date.now() / 1000) + 600,
-          }
-        : { active: false }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
-    })
+  issuer = await createTestIssuer({
+    audience: AUDIENCE,
+    clients: [{ clientId: 'api', clientSecret: 'secret' }],
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/introspect`
+  endpoint = issuer.introspectionEndpoint
 })
 afterAll(async () => {
   await dispatcher.close()
-  await new Promise((resolve) => server.close(resolve))
+  await issuer.close()
 })
 beforeEach(() => {
-  calls = 0
+  issuer.resetStats()
 })
 
 function validator(store?: MemoryStore | LinkStore, events: TokenEvent[] = []) {
@@ -70,22 +55,22 @@ it('revoking an opaque token drops it from the introspection cache of every vali
   const a = validator(store)
   const b = validator(store)
   await Promise.all([a.ready(), b.ready()])
-  active.add('opaque-1')
-  expect(await outcome(b.verify('opaque-1'))).toBe('accepted')
-  expect(await outcome(b.verify('opaque-1'))).toBe('accepted')
-  expect(calls).toBe(1)
-  active.delete('opaque-1') // the authorization server revoked it too
-  await a.revoke('opaque-1')
-  expect(await outcome(b.verify('opaque-1'))).toBe('401 inactive') // asked again: the cache lost it
-  expect(calls).toBe(2)
-  expect(await outcome(b.verify('opaque-1', { sensitive: true }))).toBe('401 inactive')
+  const token = mint()
+  expect(await outcome(b.verify(token))).toBe('accepted')
+  expect(await outcome(b.verify(token))).toBe('accepted')
+  expect(calls()).toBe(1)
+  issuer.revoke(token) // the authorization server revoked it too
+  await a.revoke(token)
+  expect(await outcome(b.verify(token))).toBe('401 inactive') // asked again: the cache lost it
+  expect(calls()).toBe(2)
+  expect(await outcome(b.verify(token, { sensitive: true }))).toBe('401 inactive')
 })
 
 it('a revoked opaque token is refused on sensitive routes even if the server still says active', async () => {
   const v = validator()
-  active.add('opaque-2')
-  await v.revoke('opaque-2')
-  expect(await outcome(v.verify('opaque-2', { sensitive: true }))).toBe('401 revoked')
+  const token = mint()
+  await v.revoke(token)
+  expect(await outcome(v.verify(token, { sensitive: true }))).toBe('401 revoked')
 })
 
 it('a fleet sharing a store asks the authorization server once per token', async () => {
@@ -93,14 +78,14 @@ it('a fleet sharing a store asks the authorization server once per token', async
   const eventsB: TokenEvent[] = []
   const a = validator(store)
   const b = validator(store, eventsB)
-  active.add('opaque-3')
-  await a.verify('opaque-3')
-  await b.verify('opaque-3')
-  expect(calls).toBe(1)
+  const token = mint()
+  await a.verify(token)
+  await b.verify(token)
+  expect(calls()).toBe(1)
   expect(eventsB).toContainEqual({ type: 'cache_hit', cache: 'shared' })
   // Sensitive routes never take the shared tier's word.
-  await b.verify('opaque-3', { sensitive: true })
-  expect(calls).toBe(2)
+  await b.verify(token, { sensitive: true })
+  expect(calls()).toBe(2)
 })
 
 it('the shared cache is cleared once per revocation, by the revoker; a reconnect sends no DEL at all', async () => {
@@ -119,19 +104,19 @@ it('the shared cache is cleared once per revocation, by the revoker; a reconnect
 })
 
 it('a cached opaque token is hashed once per sensitive request while fingerprint entries exist', async () => {
-  active.add('opaque-hash-once')
-  active.add('opaque-hash-revoked')
+  const once = mint()
+  const revoked = mint()
   const v = validator()
-  await v.revoke('opaque-hash-revoked')
-  expect(await outcome(v.verify('opaque-hash-once', { sensitive: true }))).toBe('accepted')
+  await v.revoke(revoked)
+  expect(await outcome(v.verify(once, { sensitive: true }))).toBe('accepted')
   const hash = jest.spyOn(crypto, 'hash')
   try {
     // Its answer's key is its fingerprint, which the denylist then reads from the context.
-    expect(await outcome(v.verify('opaque-hash-once', { sensitive: true }))).toBe('accepted')
+    expect(await outcome(v.verify(once, { sensitive: true }))).toBe('accepted')
     expect(hash).toHaveBeenCalledTimes(1)
   } finally {
     hash.mockRestore()
   }
-  expect(await outcome(v.verify('opaque-hash-revoked', { sensitive: true }))).toBe('401 revoked')
+  expect(await outcome(v.verify(revoked, { sensitive: true }))).toBe('401 revoked')
   await v.close()
 })

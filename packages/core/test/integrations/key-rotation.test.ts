@@ -1,36 +1,22 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import * as promClient from 'prom-client'
 import type { TokenEvent } from '../../src/events.js'
 import { combineListeners } from '../../src/integrations/combine.js'
 import { createPrometheusMetrics } from '../../src/integrations/prometheus.js'
 import { createRemoteKeySet } from '../../src/keys/remote-key-set.js'
 import { resolveKeySet } from '../../src/options/jwt.js'
-import { signingKey, type SigningKey } from '../helpers/tokens.js'
+import { createTestIssuer, type TestIssuer } from '../helpers/issuer.js'
 
 /** A real key set endpoint that rotates: `keys_fetch` reports added/dropped, and the metrics count them. */
-let server: Server
+let issuer: TestIssuer
 let url: string
-let served: SigningKey[] = []
-let k1: SigningKey
-let k2: SigningKey
-let k3: SigningKey
 
 beforeAll(async () => {
-  ;[k1, k2, k3] = await Promise.all([
-    signingKey('ES256', 'k1'),
-    signingKey('ES256', 'k2'),
-    signingKey('ES256', 'k3'),
-  ])
-  server = createServer((_req, res) => res.end(JSON.stringify({ keys: served.map((key) => key.publicJwk) })))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`
+  issuer = await createTestIssuer({ algorithms: ['ES256'] })
+  await issuer.rotateKeys() // two keys published: the new one and the one it replaced
+  url = issuer.jwksUri
 })
 
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => issuer.close())
 
 it('reports keys added and dropped on a rotation only', async () => {
   const events: Array<Extract<TokenEvent, { type: 'keys_fetch' }>> = []
@@ -45,11 +31,10 @@ it('reports keys added and dropped on a rotation only', async () => {
       if (event.type === 'keys_fetch') events.push(event)
     }),
   })
-  served = [k1, k2]
   await keys.ready()
   clock += 2000
   await keys.ready() // same keys: no rotation
-  served = [k2, k3]
+  await issuer.rotateKeys({ keepOld: 1 }) // one key added, the oldest dropped
   clock += 2000
   await keys.ready()
 

@@ -1,60 +1,44 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Agent } from 'undici'
 import { InvalidTokenError, UnavailableError } from '../../src/errors.js'
 import type { TokenEvent } from '../../src/events.js'
 import { createIntrospectionClient, type IntrospectionClientOptions } from '../../src/introspection/client.js'
-
-/** What the stub authorization server received for one request. */
-interface Received {
-  headers: IncomingHttpHeaders
-  body: URLSearchParams
-}
-
-type Answer = (res: ServerResponse) => void
+import {
+  refusedPort,
+  startScriptedServer,
+  type Script,
+  type ScriptedServer,
+} from '../helpers/scripted-server.js'
 
 /** A real introspection endpoint on 127.0.0.1 that records requests and answers as told. */
-let server: Server
+let server: ScriptedServer
 let endpoint: string
-let received: Received[]
-let answer: Answer
+let answer: Script
 const agent = new Agent()
 
+/** What the server received: the headers and the form body of each request. */
+const received = () =>
+  server.requests.map((request) => ({ headers: request.headers, body: new URLSearchParams(request.body) }))
+
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      received.push({
-        headers: req.headers,
-        body: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
-      })
-      answer(res)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`
+  server = await startScriptedServer(() => answer)
+  endpoint = `${server.url}/introspect`
 })
 
 afterAll(async () => {
   await agent.close()
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
 })
 
 beforeEach(() => {
-  received = []
+  server.requests.length = 0
   events = []
   answer = reply(200, 'application/json', JSON.stringify({ active: true, sub: 'alice' }))
 })
 
 let events: TokenEvent[]
 
-function reply(status: number, type: string, body: string): Answer {
-  return (res) => {
-    res.writeHead(status, { 'content-type': type })
-    res.end(body)
-  }
+function reply(status: number, type: string, body: string): Script {
+  return { status, headers: { 'content-type': type }, body }
 }
 
 function client(overrides: Partial<IntrospectionClientOptions> = {}) {
@@ -80,7 +64,7 @@ describe('client authentication', () => {
 
   it('client_secret_basic: id and secret are form-urlencoded, then base64 (RFC 6749 §2.3.1)', async () => {
     await client({ clientId, clientSecret }).introspect('tok-1')
-    const [request] = received
+    const [request] = received()
     const expected = Buffer.from('client%3Aone:s%C3%A9cret+w%C3%B6rd%2B%2F%3D%7E').toString('base64')
     expect(request?.headers.authorization).toBe(`Basic ${expected}`)
     const decoded = Buffer.from(expected, 'base64').toString('utf8')
@@ -95,7 +79,7 @@ describe('client authentication', () => {
 
   it('client_secret_post: credentials in the body, no Authorization header', async () => {
     await client({ clientId, clientSecret, clientAuth: 'client_secret_post' }).introspect('tok-1')
-    const [request] = received
+    const [request] = received()
     expect(request?.headers.authorization).toBeUndefined()
     expect(request?.body.get('client_id')).toBe(clientId)
     expect(request?.body.get('client_secret')).toBe(clientSecret)
@@ -111,8 +95,8 @@ describe('client authentication', () => {
     '%s: a form POST with the token %j, an access_token hint, and Accept: application/json (RFC 7662 §2.1)',
     async (clientAuth, token) => {
       await expect(client({ clientAuth }).introspect(token)).resolves.toEqual({ active: true, sub: 'alice' })
-      const [request] = received
-      expect(received).toHaveLength(1)
+      const [request] = received()
+      expect(received()).toHaveLength(1)
       expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded')
       expect(request?.headers.accept).toBe('application/json')
       expect(request?.body.get('token')).toBe(token)
@@ -144,14 +128,14 @@ describe('answers', () => {
 })
 
 describe('outages are 503 with Retry-After, never 401 and never an accept', () => {
-  const hang: Answer = () => {} // never answers; closeAllConnections ends it
+  const hang: Script = { hang: true } // never answers; close() ends it
   const huge = JSON.stringify({ active: true, padding: 'x'.repeat(10_000) })
 
   it.each<
     [
       string,
       Partial<IntrospectionClientOptions> | (() => Partial<IntrospectionClientOptions>),
-      Answer,
+      Script,
       string,
     ]
   >([
@@ -160,21 +144,13 @@ describe('outages are 503 with Retry-After, never 401 and never an accept', () =
       // The deadline runs from connection to last byte: quick headers do not buy a slow body time.
       'body trickling past the deadline',
       { timeout: 300 },
-      (res) => {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.write('{"active":')
-        setTimeout(() => res.end('true}'), 1000).unref()
-      },
+      { chunks: ['{"active":', 'true}'], chunkDelayMs: 1000 },
       'timeout',
     ],
     [
       'declared body trickling past the deadline',
       { timeout: 300 },
-      (res) => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 15 })
-        res.write('{"active":')
-        setTimeout(() => res.end('true}'), 1000).unref()
-      },
+      { headers: { 'content-length': '15' }, chunks: ['{"active":', 'true}'], chunkDelayMs: 1000 },
       'timeout',
     ],
     ['refused connection', () => ({ endpoint: refusedEndpoint }), hang, 'network error'],
@@ -205,20 +181,13 @@ describe('outages are 503 with Retry-After, never 401 and never an accept', () =
     [
       'huge body (declared Content-Length)',
       {},
-      (res) => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(huge) })
-        res.end(huge)
-      },
+      reply(200, 'application/json', huge), // the server declares its Content-Length
       'response too large',
     ],
     [
       'huge body (chunked)',
       {},
-      (res) => {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        for (let i = 0; i < 10; i++) res.write(huge.slice(i * 1000, (i + 1) * 1000))
-        res.end(huge.slice(10_000))
-      },
+      { chunks: Array.from({ length: 11 }, (_, i) => huge.slice(i * 1000, (i + 1) * 1000)) },
       'response too large',
     ],
     [
@@ -251,9 +220,6 @@ describe('outages are 503 with Retry-After, never 401 and never an accept', () =
   let refusedEndpoint: string
   beforeAll(async () => {
     // A port that was free a moment ago and now has no listener: connection refused.
-    const probe = createServer()
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-    refusedEndpoint = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/introspect`
-    await new Promise((resolve) => probe.close(resolve))
+    refusedEndpoint = `http://127.0.0.1:${await refusedPort()}/introspect`
   })
 })

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair } from 'jose'
 import { Agent } from 'undici'
 import type { TokenEvent } from '../../src/events.js'
@@ -12,38 +10,31 @@ import {
 } from '../../src/keys/discovery.js'
 import { createRemoteKeySet } from '../../src/keys/remote-key-set.js'
 import { resolveKeySet } from '../../src/options/jwt.js'
+import { startScriptedServer, type Script, type ScriptedServer } from '../helpers/scripted-server.js'
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void
+type Handler = Script
 
-/** A real authorization server stub on 127.0.0.1: each test maps paths to handlers. */
-let server: Server
+/** An authorization server stub on 127.0.0.1 (the shared scripted server): each test maps paths to answers. */
+let server: ScriptedServer
 let origin: string
 let routes: Map<string, Handler>
-let hits: string[]
+const hits = () => server.requests.map((request) => request.path)
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    hits.push(req.url ?? '')
-    const handler = routes.get(req.url ?? '')
-    if (handler !== undefined) return handler(req, res)
-    res.statusCode = 404
-    res.end('not found')
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await startScriptedServer(
+    (request) =>
+      routes.get(request.path) ?? {
+        status: 404,
+        headers: { 'content-type': 'text/plain' },
+        body: 'not found',
+      },
+  )
+  origin = server.url
 })
 
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => server.close())
 
-const json =
-  (body: unknown): Handler =>
-  (_, res) => {
-    res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify(body))
-  }
+const json = (body: unknown): Handler => ({ body })
 
 let agent: Agent
 let events: TokenEvent[]
@@ -54,7 +45,7 @@ beforeEach(() => {
   events = []
   clock = 1_000_000
   routes = new Map()
-  hits = []
+  server.requests.length = 0
 })
 
 afterEach(async () => {
@@ -114,7 +105,7 @@ describe('discoverMetadata', () => {
     routes.set(OIDC, json({ issuer: origin, jwks_uri: `${origin}/oidc-jwks` }))
     const metadata = await discoverMetadata(origin, options())
     expect(metadata.jwks_uri).toBe(`${origin}/rfc8414-jwks`)
-    expect(hits).toEqual([RFC8414])
+    expect(hits()).toEqual([RFC8414])
     expect(events).toEqual([
       { type: 'metadata_fetch', url: `${origin}${RFC8414}`, outcome: 'ok', durationMs: expect.any(Number) },
     ])
@@ -124,7 +115,7 @@ describe('discoverMetadata', () => {
     routes.set(OIDC, json({ issuer: origin, jwks_uri: `${origin}/oidc-jwks`, extra: 1 }))
     const metadata = await discoverMetadata(origin, options())
     expect(metadata).toEqual({ issuer: origin, jwks_uri: `${origin}/oidc-jwks`, extra: 1 })
-    expect(hits).toEqual([RFC8414, OIDC])
+    expect(hits()).toEqual([RFC8414, OIDC])
     expect(events.map((e) => e.type === 'metadata_fetch' && e.outcome)).toEqual(['error', 'ok'])
   })
 
@@ -133,14 +124,14 @@ describe('discoverMetadata', () => {
     routes.set(`${RFC8414}/tenant-a`, json({ issuer, jwks_uri: `${issuer}/jwks` }))
     routes.set(RFC8414, json({ issuer: origin, jwks_uri: `${origin}/wrong` }))
     await expect(discoverMetadata(issuer, options())).resolves.toMatchObject({ jwks_uri: `${issuer}/jwks` })
-    expect(hits).toEqual([`${RFC8414}/tenant-a`])
+    expect(hits()).toEqual([`${RFC8414}/tenant-a`])
   })
 
   it('falls back to the OIDC URL appended to a path issuer', async () => {
     const issuer = `${origin}/tenant-b/`
     routes.set(`/tenant-b${OIDC}`, json({ issuer, jwks_uri: `${origin}/tenant-b/jwks` }))
     await expect(discoverMetadata(issuer, options())).resolves.toMatchObject({ issuer })
-    expect(hits).toEqual([`${RFC8414}/tenant-b`, `/tenant-b${OIDC}`])
+    expect(hits()).toEqual([`${RFC8414}/tenant-b`, `/tenant-b${OIDC}`])
   })
 
   it.each<[string, unknown]>([
@@ -169,16 +160,16 @@ describe('discoverMetadata', () => {
     await expect(discoverMetadata(origin, options())).resolves.toMatchObject({ jwks_uri: `${origin}/jwks` })
   })
 
-  it.each<[string, Handler]>([
-    ['HTML', (_, res) => res.end('<html>login</html>')],
-    ['a 500', (_, res) => ((res.statusCode = 500), res.end(JSON.stringify({ issuer: origin })))],
-    ['a JSON array', json([{ issuer: 'x' }])],
-    ['an oversize body', (_, res) => res.end(JSON.stringify({ issuer: origin, pad: 'x'.repeat(8192) }))],
-    ['a closed socket', (req) => req.socket.destroy()],
-    ['no answer', () => {}],
+  it.each<[string, () => Handler]>([
+    ['HTML', () => ({ headers: { 'content-type': 'text/html' }, body: '<html>login</html>' })],
+    ['a 500', () => ({ status: 500, body: { issuer: origin } })],
+    ['a JSON array', () => json([{ issuer: 'x' }])],
+    ['an oversize body', () => json({ issuer: origin, pad: 'x'.repeat(8192) })],
+    ['a closed socket', () => ({ destroy: true })],
+    ['no answer', () => ({ hang: true })],
   ])('fails with MetadataError when both URLs answer with %s', async (_, handler) => {
-    routes.set(RFC8414, handler)
-    routes.set(OIDC, handler)
+    routes.set(RFC8414, handler())
+    routes.set(OIDC, handler())
     const started = performance.now()
     const error = await discoverMetadata(origin, options({ timeout: 100 })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MetadataError)
@@ -194,23 +185,23 @@ describe('createMetadataCache', () => {
     await Promise.all(Array.from({ length: 10 }, () => cache.get()))
     clock += 24 * 3600_000
     await cache.get()
-    expect(hits).toEqual([RFC8414])
+    expect(hits()).toEqual([RFC8414])
   })
 
   it('remembers a failure for the cooldown, then tries again', async () => {
     const cache = createMetadataCache(origin, options({ cooldownMs: 30_000 }))
     const failure = await cache.get().catch((e: unknown) => e)
     expect(failure).toBeInstanceOf(MetadataError)
-    expect(hits).toHaveLength(2)
+    expect(hits()).toHaveLength(2)
 
     routes.set(RFC8414, json({ issuer: origin, jwks_uri: `${origin}/jwks` }))
     clock += 29_999
     await expect(cache.get()).rejects.toBe(failure)
-    expect(hits).toHaveLength(2)
+    expect(hits()).toHaveLength(2)
 
     clock += 1
     await expect(cache.get()).resolves.toMatchObject({ issuer: origin })
-    expect(hits).toHaveLength(3)
+    expect(hits()).toHaveLength(3)
   })
 
   it('gives the jwks_uri, or a MetadataError when the metadata has none', async () => {
@@ -232,6 +223,6 @@ describe('createMetadataCache', () => {
       dispatcher: agent,
     })
     await expect(keys.getKey({ alg: 'ES256', kid: 'k1' })).resolves.toBeDefined()
-    expect(hits).toEqual([RFC8414, '/jwks'])
+    expect(hits()).toEqual([RFC8414, '/jwks'])
   })
 })

@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createValidator, type TokenEvent, type ValidatorOptions } from '../../src/index'
 import type { TokenError } from '../../src/errors'
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server'
 import { AUDIENCE, NOW, accessToken, signingKey, withSegment, type SigningKey } from '../helpers/tokens'
 
 // Issuer resolvers through createValidator: the decision, its cache, its bounds and the key sets
@@ -12,27 +11,24 @@ let ec: SigningKey
 let clock = NOW * 1000
 let events: TokenEvent[] = []
 const hits = new Map<string, number>()
-let server: Server
+let server: ScriptedServer
 let base = ''
 
 beforeAll(async () => {
   ;[rsa, ec] = await Promise.all([signingKey('RS256'), signingKey('ES256')])
-  server = createServer((req, res) => {
-    const path = req.url ?? ''
+  // Any path prefix is an issuer of its own: its metadata names it, and every JWKS holds both keys.
+  server = await startScriptedServer(({ path }) => {
     hits.set(path, (hits.get(path) ?? 0) + 1)
-    res.setHeader('content-type', 'application/json')
     const issuer = `${base}${path.replace('/.well-known/openid-configuration', '')}`
-    if (path.startsWith('/missing')) return void ((res.statusCode = 404), res.end('{}'))
+    if (path.startsWith('/missing')) return { status: 404, body: {} }
     if (path.endsWith('/.well-known/openid-configuration'))
-      return void res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }))
-    if (path.endsWith('/jwks')) return void res.end(JSON.stringify({ keys: [rsa.publicJwk, ec.publicJwk] }))
-    res.statusCode = 404
-    res.end('{}')
+      return { body: { issuer, jwks_uri: `${issuer}/jwks` } }
+    if (path.endsWith('/jwks')) return { body: { keys: [rsa.publicJwk, ec.publicJwk] } }
+    return { status: 404, body: {} }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  base = server.url
 })
-afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterAll(() => server.close())
 beforeEach(() => {
   clock = NOW * 1000
   events = []

@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose'
 import { Agent } from 'undici'
 import { InvalidTokenError, UnavailableError } from '../../src/errors.js'
 import type { TokenEvent } from '../../src/events.js'
 import { createRemoteKeySet, type RemoteKeySetOptions } from '../../src/keys/remote-key-set.js'
 import { resolveKeySet } from '../../src/options/jwt.js'
+import { startScriptedServer, type Script, type ScriptedServer } from '../helpers/scripted-server.js'
 
 type Behaviour =
   | { kind: 'json'; body: unknown }
@@ -15,51 +14,47 @@ type Behaviour =
   | { kind: 'hang' }
   | { kind: 'big'; bytes: number; chunked: boolean }
 
-/** A real JWKS endpoint on 127.0.0.1 whose behaviour each test sets. */
+/** A real JWKS endpoint on 127.0.0.1 (the shared scripted server) whose behaviour each test sets. */
 const endpoint = {
-  server: undefined as unknown as Server,
+  server: undefined as unknown as ScriptedServer,
   url: '',
   hits: 0,
   behaviour: { kind: 'json', body: { keys: [] } } as Behaviour,
 }
 
-beforeAll(async () => {
-  endpoint.server = createServer((req, res) => {
-    endpoint.hits += 1
-    const b = endpoint.behaviour
-    switch (b.kind) {
-      case 'json':
-        res.setHeader('content-type', 'application/json')
-        return res.end(JSON.stringify(b.body))
-      case 'status':
-        res.statusCode = b.status
-        return res.end('{"keys":[]}')
-      case 'html':
-        res.setHeader('content-type', 'text/html')
-        return res.end('<html><body>Bad gateway</body></html>')
-      case 'close':
-        return req.socket.destroy()
-      case 'hang':
-        return
-      case 'big': {
-        const chunk = `{"keys":[],"padding":"${'x'.repeat(b.bytes)}"}`
-        if (!b.chunked) {
-          res.setHeader('content-length', Buffer.byteLength(chunk))
-          return res.end(chunk)
-        }
-        for (let i = 0; i < chunk.length; i += 512) res.write(chunk.slice(i, i + 512))
-        return res.end()
+function script(b: Behaviour): Script {
+  switch (b.kind) {
+    case 'json':
+      return { body: b.body }
+    case 'status':
+      return { status: b.status, body: '{"keys":[]}' }
+    case 'html':
+      return { headers: { 'content-type': 'text/html' }, body: '<html><body>Bad gateway</body></html>' }
+    case 'close':
+      return { destroy: true }
+    case 'hang':
+      return { hang: true }
+    case 'big': {
+      const body = `{"keys":[],"padding":"${'x'.repeat(b.bytes)}"}`
+      if (!b.chunked) return { body } // with its Content-Length
+      return {
+        chunks: Array.from({ length: Math.ceil(body.length / 512) }, (_, i) =>
+          body.slice(i * 512, (i + 1) * 512),
+        ),
       }
     }
+  }
+}
+
+beforeAll(async () => {
+  endpoint.server = await startScriptedServer(() => {
+    endpoint.hits += 1
+    return script(endpoint.behaviour)
   })
-  await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve))
-  endpoint.url = `http://127.0.0.1:${(endpoint.server.address() as AddressInfo).port}/jwks`
+  endpoint.url = `${endpoint.server.url}/jwks`
 })
 
-afterAll(async () => {
-  endpoint.server.closeAllConnections()
-  await new Promise((resolve) => endpoint.server.close(resolve))
-})
+afterAll(() => endpoint.server.close())
 
 async function keyPair(alg: 'RS256' | 'ES256' | 'EdDSA', kid: string) {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })

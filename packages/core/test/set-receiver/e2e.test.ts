@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { createValidator, type Validator } from '../../src/validator.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { createSetReceiver, type SetReceiver } from '../../src/set-receiver/index.js'
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js'
 import { AUDIENCE, ISSUER, accessToken, signingKey, type SigningKey } from '../helpers/tokens.js'
 import { RECEIVER, SESSION_REVOKED, TRANSMITTER, signSet } from './helpers.js'
 
@@ -14,13 +15,12 @@ import { RECEIVER, SESSION_REVOKED, TRANSMITTER, signSet } from './helpers.js'
 
 let idpKey: SigningKey
 let transmitterKey: SigningKey
-let jwksServer: Server
+let jwks: ScriptedServer
 let receiverServer: Server
 let receiverUrl: string
 let a: Validator
 let b: Validator
 let receiver: SetReceiver
-let jwksHits = 0
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) =>
@@ -35,12 +35,12 @@ beforeAll(async () => {
     signingKey('RS256', 'idp'),
     signingKey('ES256', 'transmitter'),
   ])
-  jwksServer = createServer((_req, res) => {
-    jwksHits += 1
-    res.setHeader('content-type', 'application/jwk-set+json')
-    res.end(JSON.stringify({ keys: [transmitterKey.publicJwk] }))
-  })
-  const jwksUri = `${await listen(jwksServer)}/jwks`
+  // The transmitter's key set (a SET transmitter, not an authorization server: the scripted server).
+  jwks = await startScriptedServer(() => ({
+    headers: { 'content-type': 'application/jwk-set+json' },
+    body: { keys: [transmitterKey.publicJwk] },
+  }))
+  const jwksUri = `${jwks.url}/jwks`
 
   const store = new MemoryStore()
   const options = {
@@ -78,10 +78,9 @@ beforeAll(async () => {
 afterAll(async () => {
   receiver?.close()
   await Promise.all([a?.close(), b?.close()])
-  for (const server of [jwksServer, receiverServer]) {
-    server?.closeAllConnections()
-    await new Promise((resolve) => server?.close(resolve))
-  }
+  await jwks?.close()
+  receiverServer?.closeAllConnections()
+  await new Promise((resolve) => receiverServer?.close(resolve))
 })
 
 const push = (body: string, contentType = 'application/secevent+jwt') =>
@@ -109,7 +108,7 @@ it('a session-revoked SET accepted on A makes B refuse the subject on a sensitiv
   const response = await push(set)
   expect(response.status).toBe(202)
   expect(await response.text()).toBe('')
-  expect(jwksHits).toBe(1)
+  expect(jwks.hits()).toBe(1)
 
   await expect(b.verify(token, { sensitive: true })).rejects.toMatchObject({ status: 401, reason: 'revoked' })
   await expect(a.verify(token, { sensitive: true })).rejects.toMatchObject({ reason: 'revoked' })

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Agent } from 'undici'
 import { InvalidTokenError, UnavailableError } from '../../src/errors.js'
 import type { TokenEvent } from '../../src/events.js'
@@ -10,6 +8,7 @@ import {
   type OpaqueStrategy,
   type OpaqueStrategyOptions,
 } from '../../src/strategies/opaque.js'
+import { startScriptedServer } from '../helpers/scripted-server.js'
 
 /** Test overrides, with durations in seconds as the validator's options give them. */
 type Overrides = Partial<
@@ -25,7 +24,7 @@ type Overrides = Partial<
 }
 
 /**
- * A real introspection endpoint on 127.0.0.1: answers per token from `answers` (default inactive),
+ * A real introspection endpoint on 127.0.0.1 (the shared scripted server): answers per token from `answers` (default inactive),
  * counts hits per token, and can delay its answers to keep requests in flight.
  */
 interface StubServer {
@@ -38,33 +37,22 @@ interface StubServer {
 }
 
 async function startServer(): Promise<StubServer> {
+  const server = await startScriptedServer(({ token }) => {
+    stub.hits.push(token)
+    const answer = stub.answers.get(token) ?? { active: false }
+    // A number is a status code: the server is failing.
+    if (typeof answer === 'number')
+      return { status: answer, body: { error: 'server_error' }, delayMs: stub.delayMs }
+    return { body: answer, delayMs: stub.delayMs }
+  })
   const stub: StubServer = {
-    url: '',
+    url: `${server.url}/introspect`,
     answers: new Map(),
     hits: [],
     delayMs: 0,
     hitsFor: (token) => stub.hits.filter((hit) => hit === token).length,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    },
+    close: () => server.close(),
   }
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('token') ?? ''
-      stub.hits.push(token)
-      const answer = stub.answers.get(token) ?? { active: false }
-      setTimeout(() => {
-        // A number is a status code: the server is failing.
-        res.writeHead(typeof answer === 'number' ? answer : 200, { 'content-type': 'application/json' })
-        res.end(typeof answer === 'number' ? '{"error":"server_error"}' : JSON.stringify(answer))
-      }, stub.delayMs)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`
   return stub
 }
 
