@@ -94,6 +94,22 @@ for (const alg of ['RS256', 'ES256']) {
     },
     calls: pool * 10,
   })
+  // A sensitive route with a fingerprint entry in the denylist (another token revoked): every
+  // request checks the mirror's fingerprints, on top of the cache hit.
+  cases.push({
+    name: `tokenguard-repeated-sensitive-${alg}`,
+    run: async (build) => {
+      const v = make(build)
+      await v.revoke(tokens[1])
+      await v.verify(single, { sensitive: true })
+      const started = process.cpuUsage()
+      for (let i = 0; i < pool * 10; i++) await v.verify(fresh(single), { sensitive: true })
+      const used = process.cpuUsage(started)
+      await v.close()
+      return used
+    },
+    calls: pool * 10,
+  })
   // What an adapter runs per request on a repeated token: the Node request's view, then the kit.
   const raw = (token) => ({
     method: 'GET',

@@ -35,8 +35,11 @@ class Context implements AuthContext {
   readonly jti: string | undefined
   readonly binding: TokenBinding | undefined
   readonly #token: string
+  // The hash a strategy already took of this presentation (see `tokenDigest`): private, so no
+  // spread or JSON carries it, and the denylist need not hash the token again.
+  readonly #digest: string | undefined
 
-  constructor(fields: Fields, token: string) {
+  constructor(fields: Fields, token: string, digest: string | undefined) {
     this.strategy = fields.strategy
     this.claims = fields.claims
     this.scopes = fields.scopes
@@ -48,7 +51,12 @@ class Context implements AuthContext {
     this.jti = fields.jti
     this.binding = fields.binding
     this.#token = token
+    this.#digest = digest
     Object.freeze(this)
+  }
+
+  static digestOf(context: object): string | undefined {
+    return #digest in context ? context.#digest : undefined
   }
 
   /** The access token as presented. */
@@ -60,9 +68,23 @@ class Context implements AuthContext {
 /**
  * The same context for another presentation of the same token: the fields (claims included) are
  * shared, not copied. `token` is `''` for a context a cache keeps, which holds no raw token.
+ * `digest`: see `tokenDigest`.
  */
-export function withToken<C extends TokenClaims>(context: AuthContext<C>, token: string): AuthContext<C> {
-  return new Context(context, token) as unknown as AuthContext<C>
+export function withToken<C extends TokenClaims>(
+  context: AuthContext<C>,
+  token: string,
+  digest?: string,
+): AuthContext<C> {
+  return new Context(context, token, digest) as unknown as AuthContext<C>
+}
+
+/**
+ * The hash of the token its strategy already computed, so a request hashes it once: for a JWT,
+ * `presentedFingerprint(token)` (the verified-token cache's key); for an opaque token,
+ * `tokenFingerprint(token)` (its answer's key). `undefined` when none was taken (cache off).
+ */
+export function tokenDigest(context: AuthContext): string | undefined {
+  return Context.digestOf(context)
 }
 
 /**
@@ -75,6 +97,7 @@ export function buildAuthContext<C extends TokenClaims>(
   token: string,
   claims: C,
   source: ClaimSource,
+  digest?: string,
 ): AuthContext<C> {
   deepFreeze(claims)
   const profile = typeof source === 'function' ? source(claims) : source
@@ -95,5 +118,5 @@ export function buildAuthContext<C extends TokenClaims>(
     jti: typeof claims.jti === 'string' ? claims.jti : undefined,
     binding: readBinding(claims),
   }
-  return new Context(fields, token) as unknown as AuthContext<C>
+  return new Context(fields, token, digest) as unknown as AuthContext<C>
 }

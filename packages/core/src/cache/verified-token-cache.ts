@@ -29,7 +29,7 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * The cached context, carrying `token` (the token whose hash `key` is), or undefined. Its fields
+   * The cached context, carrying `token` (the token whose hash `key` is, kept as its digest), or undefined. Its fields
    * and claims are shared and deeply frozen: no request can change them for the next.
    */
   get(key: string, token: string, nowMs: number): AuthContext | undefined {
@@ -40,7 +40,7 @@ export class VerifiedTokenCache {
       this.entries!.delete(key)
       return undefined
     }
-    return withToken(context, token)
+    return withToken(context, token, key)
   }
 
   /** Keeps a context built by `buildAuthContext` (deeply frozen, as every later hit shares it), less its token. */

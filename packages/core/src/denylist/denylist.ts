@@ -1,6 +1,7 @@
 import { InvalidTokenError, UnavailableError } from '../errors.js'
 import type { EventListener } from '../events.js'
 import type { DenylistEntry, DenylistStore } from '../store/store.js'
+import { tokenDigest } from '../auth-context.js'
 import type { AuthContext } from '../types.js'
 import { fingerprintOf, presentedFingerprint, tokenFingerprint } from './fingerprint.js'
 import { MirrorEntries } from './mirror-entries.js'
@@ -69,16 +70,18 @@ export function createDenylist(options: DenylistOptions) {
         return 'subject'
     }
     if (mirror.fingerprints === 0) return undefined
+    const { token } = context
+    // The strategy's hash of this token, when it took one (see tokenDigest): not taken again.
+    const digest = tokenDigest(context)
+    if (context.strategy !== 'jwt') {
+      return mirror.live('fingerprint', digest ?? tokenFingerprint(token), nowSeconds)
+        ? 'fingerprint'
+        : undefined
+    }
     // A verified JWT is a JWS: its signing input is sliced off without parsing its header again.
-    const fingerprint =
-      context.strategy === 'jwt' ? fingerprintOf(context.token, true) : tokenFingerprint(context.token)
-    if (mirror.live('fingerprint', fingerprint, nowSeconds)) return 'fingerprint'
+    if (mirror.live('fingerprint', fingerprintOf(token, true), nowSeconds)) return 'fingerprint'
     // A JWT revoked before it could be verified (a key not yet published, say) was revoked as presented.
-    if (
-      context.strategy === 'jwt' &&
-      mirror.live('fingerprint', presentedFingerprint(context.token), nowSeconds)
-    )
-      return 'fingerprint'
+    if (mirror.live('fingerprint', digest ?? presentedFingerprint(token), nowSeconds)) return 'fingerprint'
     return undefined
   }
 

@@ -58,6 +58,8 @@ export function createBoundedKeySets(options: BoundedKeySetsOptions) {
     }
     return {
       getKey: (header) => outcome(keySet.getKey(header)),
+      // A key in hand means the set has loaded; before that, getKey tracks the first load.
+      knownKey: (header) => (slot.loaded ? keySet.knownKey?.(header) : undefined),
       ready: () => outcome(keySet.ready()),
       onChange: (listener) => keySet.onChange(listener),
       close: () => keySet.close(),

@@ -185,6 +185,7 @@ export function createIssuerKeySets(
 function secretKeySet(secret: Uint8Array): KeySet {
   return {
     getKey: async () => secret,
+    knownKey: () => secret,
     ready: async () => {},
     onChange: () => {},
     close: () => {},

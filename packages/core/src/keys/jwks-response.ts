@@ -1,7 +1,7 @@
-import { calculateJwkThumbprint, createLocalJWKSet, type JWK, type LocalJWKSet } from 'jose'
+import { calculateJwkThumbprint, createLocalJWKSet, type JWK } from 'jose'
 import { parseJsonObject } from '../http.js'
 import { jwkProblem } from './jwk-rules.js'
-import { rememberSelections } from './local-key-set.js'
+import { rememberSelections, type RememberedSelect } from './local-key-set.js'
 
 /**
  * The response parser of the remote key set: a `jwks_uri` answer (RFC 7517 §5) becomes a snapshot
@@ -11,7 +11,7 @@ import { rememberSelections } from './local-key-set.js'
  */
 
 export interface KeySetSnapshot {
-  select: LocalJWKSet
+  select: RememberedSelect
   /** Sorted thumbprints (RFC 7638) with `kid` and `alg`: equal iff the usable keys are the same. */
   fingerprint: string
   keys: number

@@ -15,25 +15,50 @@ export interface LocalKeySetOptions {
   algorithms: readonly string[]
 }
 
+/** jose's selection, plus a synchronous look-up of the answers it already gave. */
+export type RememberedSelect = LocalJWKSet & {
+  /** The key selected before for this header's `alg` and `kid`, or `undefined`. */
+  known(header: JWSHeaderParameters): VerificationKey | undefined
+}
+
+/** The remembered-answer key of a header, or `undefined` when a non-string `kid` rules it out. */
+function selectionId({ alg, kid }: JWSHeaderParameters): string | undefined {
+  if (kid !== undefined && typeof kid !== 'string') return undefined
+  return kid === undefined ? `${alg}` : `${alg}\n${kid}`
+}
+
 /**
  * jose's selection with its answers remembered: it depends on the header's `alg` and `kid` alone
  * (a string `kid`, or none), so each pair is looked up once per key set instead of filtering the
  * set on every cold token. Only keys found are kept, so made-up `kid`s cannot grow the map: it
  * holds at most one entry per key and algorithm.
  */
-export function rememberSelections(select: LocalJWKSet): LocalJWKSet {
-  const found = new Map<string, Promise<VerificationKey>>()
+export function rememberSelections(select: LocalJWKSet): RememberedSelect {
+  const found = new Map<string, VerificationKey>()
   const remembering = async (header: JWSHeaderParameters) => {
-    const { alg, kid } = header
-    if (kid !== undefined && typeof kid !== 'string') return select(header)
-    const id = kid === undefined ? `${alg}` : `${alg}\n${kid}`
+    const id = selectionId(header)
+    if (id === undefined) return select(header)
     const known = found.get(id)
     if (known !== undefined) return known
     const key = await select(header)
-    found.set(id, Promise.resolve(key))
+    found.set(id, key)
     return key
   }
-  return Object.assign(remembering, { jwks: select.jwks }) as LocalJWKSet
+  const known = (header: JWSHeaderParameters) => {
+    const id = selectionId(header)
+    return id === undefined ? undefined : found.get(id)
+  }
+  return Object.assign(remembering, { jwks: select.jwks, known }) as RememberedSelect
+}
+
+/** A remembered key for an allowed algorithm, without waiting; else `undefined` (ask `selectKey`). */
+export function rememberedKey(
+  select: RememberedSelect,
+  algorithms: readonly string[],
+  header: JWSHeaderParameters,
+): VerificationKey | undefined {
+  if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) return undefined
+  return select.known(header)
 }
 
 /** Selects a key with jose and turns every selection failure into `InvalidTokenError` (401). */
@@ -74,6 +99,7 @@ export function createLocalKeySet(jwks: CheckedJwkSet, options: LocalKeySetOptio
   const select = rememberSelections(createLocalJWKSet(jwks))
   return {
     getKey: (header) => selectKey(select, algorithms, header),
+    knownKey: (header) => rememberedKey(select, algorithms, header),
     ready: async () => {},
     // Local keys never change while the process runs.
     onChange: () => {},

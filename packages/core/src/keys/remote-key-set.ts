@@ -5,7 +5,7 @@ import { httpRequest } from '../http.js'
 import type { ResolvedKeySetOptions } from '../options/jwt.js'
 import { parseKeySetResponse, rotationBetween, type KeySetSnapshot } from './jwks-response.js'
 import type { KeySet } from './key-set.js'
-import { isNoMatchingKey, selectKey } from './local-key-set.js'
+import { isNoMatchingKey, rememberedKey, selectKey } from './local-key-set.js'
 
 /**
  * A JWK set fetched from the issuer's `jwks_uri` (RFC 8414 §2, RFC 7517 §5). This file is the
@@ -172,6 +172,11 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySet {
         throw new InvalidTokenError({ reason: 'unknown_key' })
       }
       return selectKey(current.select, algorithms, header)
+    },
+    knownKey(header) {
+      // Only from a fresh set: a stale or missing one goes through getKey (refetch, 503 rules).
+      if (current === undefined || now() - current.fetchedAt >= cacheMaxAge) return undefined
+      return rememberedKey(current.select, algorithms, header)
     },
     async ready() {
       await usableSnapshot()

@@ -1,7 +1,7 @@
 import { buildAuthContext } from '../auth-context.js'
 import { InvalidTokenError, TokenError, UnavailableError, type RejectReason } from '../errors.js'
 import { isSilent, type EventListener } from '../events.js'
-import { tokenHash } from '../cache/token-hash.js'
+import { presentedFingerprint } from '../denylist/fingerprint.js'
 import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 import { checkClaimTypes, checkTimeClaims } from '../jwt/claims.js'
 import { checkProfileClaims } from '../profiles/claims.js'
@@ -63,7 +63,9 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
       emit?.({ type: 'cache_miss', cache: 'verified_jwt' })
       return { hit: undefined, cacheKey: '' }
     }
-    const cacheKey = tokenHash(token)
+    // SHA-256 of the token as presented: the cache key, and the denylist's presented fingerprint
+    // (the context carries it), so a sensitive request does not hash the whole token twice.
+    const cacheKey = presentedFingerprint(token)
     const nowMs = deps.now()
     const context = cache.get(cacheKey, token, nowMs)
     if (context === undefined) {
@@ -119,11 +121,14 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     const issuer = typeof payload.iss === 'string' ? payload.iss : undefined
     const found = issuer === undefined ? undefined : deps.resolveIssuer(issuer)
     const trusted = checkTrusted(found instanceof Promise ? await found : found, header, alg)
-    let key: VerificationKey
-    try {
-      key = await trusted.keySet.getKey(header)
-    } catch (error) {
-      throw toTokenError(error)
+    // A key the set already holds is used without a wait; otherwise the set may fetch.
+    let key: VerificationKey | undefined = trusted.keySet.knownKey?.(header)
+    if (key === undefined) {
+      try {
+        key = await trusted.keySet.getKey(header)
+      } catch (error) {
+        throw toTokenError(error)
+      }
     }
     const checked = backend(decoded, alg, key, input)
     if (checked !== undefined) await checked
@@ -136,14 +141,14 @@ export function createJwtStrategy(deps: JwtStrategyDeps) {
     }
     checkClaimTypes(claims)
     if (checkTime) checkTimeClaims(claims, nowMs / 1000, timeRules)
-    const context = buildAuthContext('jwt', token, claims, profile)
+    const context = buildAuthContext('jwt', token, claims, profile, cacheKey === '' ? undefined : cacheKey)
     if (checkTime) cache.set(cacheKey, context, nowMs)
     return { context, cached: false }
   }
   const jwsRules = { algorithms: jwt.algorithms }
 
   /** A token already inspected (hybrid routes): a JWS is verified, anything else is not ours. */
-  function verifyInspected(token: string, inspected: InspectedToken, cacheKey = tokenHash(token)) {
+  function verifyInspected(token: string, inspected: InspectedToken, cacheKey = presentedFingerprint(token)) {
     if (inspected.jws === undefined) throw new InvalidTokenError({ reason: 'wrong_strategy' })
     return verifyFresh(token, cacheKey, { jws: inspected.jws })
   }

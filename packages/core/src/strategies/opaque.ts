@@ -91,12 +91,13 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
   async function verifyDetailed(token: string, verifyOptions: OpaqueVerifyOptions = {}): Promise<Verified> {
     const calledAt = now()
     const maxAgeMs = verifyOptions.maxAgeMs ?? Infinity
-    const key = answerKey(tokenFingerprint(token))
+    const fingerprint = tokenFingerprint(token)
+    const key = answerKey(fingerprint)
 
     const entry = answers.get(key, calledAt, maxAgeMs)
     if (entry !== undefined) {
       emit({ type: 'cache_hit', cache: 'introspection' })
-      return { context: accept(token, entry.response), cached: true }
+      return { context: accept(token, entry.response, fingerprint), cached: true }
     }
     emit({ type: 'cache_miss', cache: 'introspection' })
 
@@ -129,7 +130,7 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
       const outcome = answer.response.active === true ? 'active' : 'inactive'
       emit({ type: 'introspection', outcome, durationMs: performance.now() - started, coalesced: true })
     }
-    return { context: accept(token, answer.response), cached: false }
+    return { context: accept(token, answer.response, fingerprint), cached: false }
   }
 
   /** One request to the server (the client emits its `introspection` event); stores the answer unless superseded. */
@@ -158,7 +159,11 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
    */
   const contexts = new WeakMap<object, AuthContext>()
 
-  function accept(token: string, response: Readonly<Record<string, unknown>>): AuthContext {
+  function accept(
+    token: string,
+    response: Readonly<Record<string, unknown>>,
+    fingerprint: string,
+  ): AuthContext {
     checkIntrospectionResponse(response, now() / 1000, rules)
     let known = contexts.get(response)
     if (known === undefined) {
@@ -170,7 +175,7 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
       known = buildAuthContext('opaque', '', claims as TokenClaims, scopeClaim)
       contexts.set(response, known)
     }
-    return withToken(known, token)
+    return withToken(known, token, fingerprint)
   }
 
   /**

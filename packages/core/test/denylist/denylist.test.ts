@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import {
   createValidator,
   MemoryStore,
@@ -84,6 +85,33 @@ describe('denylist on sensitive routes', () => {
     await v.revoke(token)
     expect(await outcome(v.verify(twin, sensitive))).toBe('401 revoked')
     expect(events).toContainEqual({ type: 'denylist_hit', by: 'fingerprint' })
+  })
+
+  it('hashes a cached JWT twice per sensitive request while fingerprint entries exist, not three times', async () => {
+    const v = validator()
+    const [revoked, kept, unverified] = await Promise.all([
+      accessToken(rsa, { jti: 'hash-a', sub: 'a' }),
+      accessToken(rsa, { jti: 'hash-b', sub: 'b' }),
+      accessToken(rsa, { jti: 'hash-c', sub: 'c' }),
+    ])
+    await v.revoke(revoked)
+    expect(await outcome(v.verify(kept, sensitive))).toBe('accepted')
+    const hash = jest.spyOn(crypto, 'hash')
+    try {
+      // The cache key (SHA-256 of the token as presented) doubles as the presented fingerprint:
+      // one more hash, of the signing input, for the fingerprint entry.
+      expect(await outcome(v.verify(kept, sensitive))).toBe('accepted')
+      expect(hash).toHaveBeenCalledTimes(2)
+    } finally {
+      hash.mockRestore()
+    }
+    expect(await outcome(v.verify(revoked, sensitive))).toBe('401 revoked')
+    // Revoked as presented (unverified, say): still found, by the digest the context carries.
+    const [header, payload] = unverified.split('.') as [string, string]
+    await v.revoke(`${header}.${payload}.${'A'.repeat(342)}`)
+    expect(await outcome(v.verify(unverified, sensitive))).toBe('accepted')
+    await v.revoke(unverified)
+    expect(await outcome(v.verify(unverified, sensitive))).toBe('401 revoked')
   })
 
   it('revokeSubject refuses tokens issued before the cut-off, and tokens without iat', async () => {

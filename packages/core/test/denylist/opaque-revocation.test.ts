@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import { Agent } from 'undici'
 import { createValidator, MemoryStore, type TokenEvent } from '../../src/index'
 import { TokenError } from '../../src/errors'
@@ -100,4 +101,22 @@ it('the shared cache is cleared once per revocation, by the revoker; a reconnect
   expect(await eventually(() => events.some((event) => event.type === 'denylist_resynced'))).toBe(true)
   expect(store.deletes).toHaveLength(5)
   await Promise.all([a.close(), b.close(), c.close()])
+})
+
+it('a cached opaque token is hashed once per sensitive request while fingerprint entries exist', async () => {
+  const once = mint()
+  const revoked = mint()
+  const v = validator()
+  await v.revoke(revoked)
+  expect(await outcome(v.verify(once, { sensitive: true }))).toBe('accepted')
+  const hash = jest.spyOn(crypto, 'hash')
+  try {
+    // Its answer's key is its fingerprint, which the denylist then reads from the context.
+    expect(await outcome(v.verify(once, { sensitive: true }))).toBe('accepted')
+    expect(hash).toHaveBeenCalledTimes(1)
+  } finally {
+    hash.mockRestore()
+  }
+  expect(await outcome(v.verify(revoked, { sensitive: true }))).toBe('401 revoked')
+  await v.close()
 })

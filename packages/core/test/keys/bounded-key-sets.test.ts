@@ -116,6 +116,19 @@ describe('bounded key sets', () => {
     expect(() => slots.acquire('b', fake)).toThrow(UnavailableError)
   })
 
+  it('passes knownKey through only once the set has loaded through getKey', async () => {
+    const slots = bounded(1)
+    const set: KeySet = { ...fake(), knownKey: () => key }
+    const acquired = slots.acquire('a', () => set)
+    // Before the first load the slot's life is still being settled by getKey.
+    expect(acquired.knownKey?.(header)).toBeUndefined()
+    await acquired.getKey(header)
+    expect(acquired.knownKey?.(header)).toBe(key)
+    const plain = bounded(1).acquire('b', fake)
+    await plain.getKey(header)
+    expect(plain.knownKey?.(header)).toBeUndefined()
+  })
+
   it('close empties every slot and closes the key sets', () => {
     const slots = bounded(2)
     const set = fake()

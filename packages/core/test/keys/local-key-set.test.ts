@@ -45,6 +45,25 @@ describe('createLocalKeySet', () => {
     expect(payload.sub).toBe('x')
   })
 
+  it('hands over a key it already selected without waiting (knownKey), and nothing else', async () => {
+    const keys = createLocalKeySet(checked({ keys: [rs.publicJwk, es.publicJwk] }), {
+      algorithms: ['RS256'],
+    })
+    expect(keys.knownKey?.({ alg: 'RS256', kid: 'rs' })).toBeUndefined()
+    const key = await keys.getKey({ alg: 'RS256', kid: 'rs' })
+    expect(keys.knownKey?.({ alg: 'RS256', kid: 'rs' })).toBe(key)
+    // Another alg, kid, a non-string kid or an algorithm outside the allowlist: ask getKey.
+    expect(keys.knownKey?.({ alg: 'ES256', kid: 'rs' })).toBeUndefined()
+    expect(keys.knownKey?.({ alg: 'RS256', kid: 'other' })).toBeUndefined()
+    expect(keys.knownKey?.({ alg: 'RS256', kid: 7 } as unknown as { alg: string })).toBeUndefined()
+    expect(keys.knownKey?.({ alg: 'RS256' })).toBeUndefined()
+    await keys.getKey({ alg: 'RS256' })
+    expect(keys.knownKey?.({ alg: 'RS256' })).toBe(key)
+    const wider = createLocalKeySet(checked({ keys: [es.publicJwk] }), { algorithms: ['ES256'] })
+    await wider.getKey({ alg: 'ES256', kid: 'es' })
+    expect(wider.knownKey?.({ alg: 'HS256', kid: 'es' })).toBeUndefined()
+  })
+
   it('selects by alg and kid alike on every call: a kid found once does not vouch for another alg', async () => {
     const keys = createLocalKeySet(checked({ keys: [rs.publicJwk, es.publicJwk] }), { algorithms })
     const first = await keys.getKey({ alg: 'RS256', kid: 'rs' })

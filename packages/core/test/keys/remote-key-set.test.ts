@@ -281,6 +281,23 @@ describe('createRemoteKeySet: rotation and cooldown', () => {
     await expect(keys.getKey({ alg: 'ES256', kid: 'k1' })).rejects.toMatchObject({ reason: 'unknown_key' })
   })
 
+  it('hands over a known key without waiting only while the set is fresh (knownKey)', async () => {
+    const keys = remote({ cacheMaxAge: 60 * SECOND })
+    expect(keys.knownKey?.({ alg: 'ES256', kid: 'k1' })).toBeUndefined()
+    await keys.ready()
+    expect(keys.knownKey?.({ alg: 'ES256', kid: 'k1' })).toBeUndefined()
+    const key = await keys.getKey({ alg: 'ES256', kid: 'k1' })
+    expect(keys.knownKey?.({ alg: 'ES256', kid: 'k1' })).toBe(key)
+    expect(keys.knownKey?.({ alg: 'PS256', kid: 'k1' })).toBeUndefined()
+    clock += 60 * SECOND
+    // An expired set goes through getKey, which refetches; the new set starts with nothing known.
+    expect(keys.knownKey?.({ alg: 'ES256', kid: 'k1' })).toBeUndefined()
+    endpoint.behaviour = { kind: 'json', body: { keys: [second.jwk] } }
+    await keys.getKey({ alg: 'RS256', kid: 'k2' })
+    expect(endpoint.hits).toBe(2)
+    expect(keys.knownKey?.({ alg: 'ES256', kid: 'k1' })).toBeUndefined()
+  })
+
   it('stops calling listeners after close()', async () => {
     const keys = remote({ cooldown })
     const changed = jest.fn()
