@@ -12,6 +12,18 @@ interface Entry extends Answer {
   expiresAt: number
 }
 
+/** What the shared tier holds: the entry and the scope (server and client) that asked. */
+interface SharedEntry extends Entry {
+  scope: string
+}
+
+/**
+ * The shared tier's key of a token's answer: its fingerprint alone, whatever server answered, so
+ * a revocation that knows only the token clears it even on an instance that never asked that
+ * server (an opaque token names no issuer). The scope travels in the value instead.
+ */
+export const sharedAnswerKey = (fingerprint: string): string => `answer.${fingerprint}`
+
 /** The part of a `Store` the opaque strategy uses. Failures count as a miss: the server is asked instead. */
 export interface SharedCache {
   get(key: string): Promise<string | undefined>
@@ -20,6 +32,8 @@ export interface SharedCache {
 }
 
 export interface AnswerCacheOptions {
+  /** A hash of the server and client asking: a shared answer of another scope is a miss. */
+  scope: string
   /** Most cached answers (least recently used go first); 0 disables the local tier. */
   cacheMax: number
   cacheMaxAgeMs: number
@@ -48,7 +62,7 @@ export function createAnswerCache(options: AnswerCacheOptions) {
         })
       : undefined
 
-  /** A live local answer no older than `maxAgeMs` (0: none is fresh enough). */
+  /** A live local answer no older than `maxAgeMs` (0: none is fresh enough); keys are token fingerprints. */
   function get(key: string, calledAt: number, maxAgeMs: number): Answer | undefined {
     const entry = local?.get(key)
     if (entry === undefined || entry.expiresAt <= calledAt || maxAgeMs <= 0) return undefined
@@ -58,9 +72,10 @@ export function createAnswerCache(options: AnswerCacheOptions) {
   async function readShared(key: string): Promise<Answer | undefined> {
     if (sharedCache === undefined) return undefined
     try {
-      const text = await sharedCache.get(key)
+      const text = await sharedCache.get(sharedAnswerKey(key))
       if (text === undefined) return undefined
-      const entry = JSON.parse(text) as Entry
+      const entry = JSON.parse(text) as SharedEntry
+      if (entry.scope !== options.scope) return undefined
       if (typeof entry.expiresAt !== 'number' || entry.expiresAt <= now()) return undefined
       emit({ type: 'cache_hit', cache: 'shared' })
       return { response: deepFreeze(entry.response), fetchedAt: entry.fetchedAt }
@@ -84,7 +99,10 @@ export function createAnswerCache(options: AnswerCacheOptions) {
     if (ttl <= 0) return
     const entry = { response, fetchedAt, expiresAt }
     local?.set(key, entry, { ttl })
-    if (share) sharedCache?.set(key, JSON.stringify(entry), ttl).catch(() => {})
+    if (share) {
+      const shared: SharedEntry = { ...entry, scope: options.scope }
+      sharedCache?.set(sharedAnswerKey(key), JSON.stringify(shared), ttl).catch(() => {})
+    }
   }
 
   return {
@@ -94,7 +112,7 @@ export function createAnswerCache(options: AnswerCacheOptions) {
     /** `shared: false` leaves the fleet's shared tier alone (the revoking instance clears it once). */
     delete(key: string, shared = true): void {
       local?.delete(key)
-      if (shared) sharedCache?.delete(key).catch(() => {})
+      if (shared) sharedCache?.delete(sharedAnswerKey(key)).catch(() => {})
     },
     clear: () => local?.clear(),
   }

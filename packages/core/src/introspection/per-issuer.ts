@@ -1,6 +1,8 @@
 import { LRUCache } from 'lru-cache'
 import { InvalidTokenError, UnavailableError } from '../errors.js'
 import type { EventListener } from '../events.js'
+import { tokenFingerprint } from '../denylist/fingerprint.js'
+import { sharedAnswerKey } from './answer-cache.js'
 import { createIntrospectionClient as createClient } from './client.js'
 import type { IssuerIntrospectionConfig, IssuerResolution } from '../keys/issuer-resolver.js'
 import { createMetadataCache } from '../keys/discovery.js'
@@ -20,7 +22,8 @@ import type { Dispatcher } from 'undici'
  * issuer gets its own server, credentials and answer cache in one of at most `maxIssuers` slots:
  * a slot is freed when unused for the resolver's `cacheTtl`, and a new issuer is refused with 503
  * `issuer_limit` rather than evicting a live one (as key sets are, keys/bounded-key-sets.ts).
- * Answers are cached under the issuer, endpoint and client id: two issuers never share one.
+ * Answers are cached per issuer, endpoint and client id: two issuers never share one (the shared
+ * tier keys an answer by the token and checks the scope stored with it).
  */
 
 export interface PerIssuerOptions {
@@ -147,7 +150,7 @@ export function createPerIssuerIntrospection(options: PerIssuerOptions): OpaqueV
     return strategy.verifyInspected(token, inspected, maxAgeMs)
   }
 
-  return {
+  const verifier: OpaqueVerifier = {
     forRoute:
       ({ cacheMaxAgeMs }) =>
       async (token, source) =>
@@ -158,15 +161,20 @@ export function createPerIssuerIntrospection(options: PerIssuerOptions): OpaqueV
       return strategy.verify(token, { maxAgeMs: verifyOptions.maxAgeMs })
     },
     evictFingerprint(fingerprint, evictOptions) {
-      for (const slot of slots.values()) slot.strategy.evictFingerprint(fingerprint, evictOptions)
+      for (const slot of slots.values()) slot.strategy.evictFingerprint(fingerprint, { shared: false })
+      // The fleet's answer is keyed by the token alone: cleared once, even with no slot here for
+      // the issuer that answered (the token does not say which one it was).
+      if (evictOptions?.shared !== false)
+        options.sharedCache?.delete(sharedAnswerKey(fingerprint)).catch(() => {})
     },
     evict(token) {
-      for (const slot of slots.values()) slot.strategy.evict(token)
+      verifier.evictFingerprint(tokenFingerprint(token))
     },
     clear() {
       for (const slot of slots.values()) slot.strategy.clear()
     },
   }
+  return verifier
 }
 
 const unknownIssuer = () => new InvalidTokenError({ reason: 'unknown_issuer' })

@@ -76,23 +76,21 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
     requireAudience: options.requireAudience,
     clockTolerance: options.clockToleranceMs / 1000,
   }
-  const answers = createAnswerCache(options)
+  // Answers are keyed by the token's fingerprint (a SHA-256 of it: one hash per request, and a
+  // revocation that knows only the fingerprint finds the answer); this cache serves one scope, and
+  // the shared tier checks the scope stored with each answer.
+  const answers = createAnswerCache({ ...options, scope: tokenHash(cacheKeyScope) })
   const shareable = options.sharedCache !== undefined
   const flights = new SingleFlight<Answer>()
   /** The newest request per cache key: the only one later callers may join and whose answer is stored. */
   const newest = new Map<string, Flight>()
   let flightCount = 0
-  // An answer's key: the scope's hash, hashed once here, then the token's fingerprint (itself a
-  // SHA-256 of the token): one hash per request, and a revocation that knows only the fingerprint
-  // still finds the answer. Different scopes never share a key (the prefix differs).
-  const scopeTag = `${tokenHash(cacheKeyScope)}.`
-  const answerKey = (fingerprint: string) => scopeTag + fingerprint
 
   async function verifyDetailed(token: string, verifyOptions: OpaqueVerifyOptions = {}): Promise<Verified> {
     const calledAt = now()
     const maxAgeMs = verifyOptions.maxAgeMs ?? Infinity
     const fingerprint = tokenFingerprint(token)
-    const key = answerKey(fingerprint)
+    const key = fingerprint
 
     const entry = answers.get(key, calledAt, maxAgeMs)
     if (entry !== undefined) {
@@ -184,11 +182,10 @@ export function createOpaqueStrategy(options: OpaqueStrategyOptions) {
    * clears it once).
    */
   function evictFingerprint(fingerprint: string, options: { shared?: boolean } = {}): void {
-    const key = answerKey(fingerprint)
-    answers.delete(key, options.shared !== false)
-    const flight = newest.get(key)
+    answers.delete(fingerprint, options.shared !== false)
+    const flight = newest.get(fingerprint)
     if (flight !== undefined) flight.cacheable = false
-    newest.delete(key)
+    newest.delete(fingerprint)
   }
 
   /** A token already inspected (hybrid routes): a JWS is not ours (opaque routes never introspect a JWT). */

@@ -1,4 +1,4 @@
-import { createValidator, type TokenEvent, type ValidatorOptions } from '../../src/index'
+import { createValidator, MemoryStore, type TokenEvent, type ValidatorOptions } from '../../src/index'
 import type { TokenError } from '../../src/errors'
 import { AUDIENCE, NOW, accessToken, signingKey, type SigningKey } from '../helpers/tokens'
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js'
@@ -477,6 +477,46 @@ describe('per-issuer introspection: bounds', () => {
       reason: 'inactive',
     })
     await tokens.close()
+  })
+})
+
+describe('per-issuer introspection: a fleet sharing one store', () => {
+  function member(store: MemoryStore) {
+    return createValidator({
+      issuer: { resolve: tenants('a') },
+      audience: AUDIENCE,
+      now: () => clock,
+      store,
+      introspection: {},
+    })
+  }
+
+  it('answers one issuer once for the fleet: a member without the answer reads the shared one', async () => {
+    answers.set('a/opaque-1', active())
+    const store = new MemoryStore({ now: () => clock })
+    const [first, second] = [member(store), member(store)]
+    await first.verify('opaque-1', { issuer: issuerOf('a') })
+    await second.verify('opaque-1', { issuer: issuerOf('a') })
+    expect(introspected()).toHaveLength(1)
+    await Promise.all([first.close(), second.close()])
+  })
+
+  it('a revocation on a member that never served the issuer clears the fleet answer too', async () => {
+    answers.set('a/opaque-1', active())
+    const store = new MemoryStore({ now: () => clock })
+    const [serving, revoking, later] = [member(store), member(store), member(store)]
+    await serving.verify('opaque-1', { issuer: issuerOf('a') })
+    expect(introspected()).toHaveLength(1)
+    // `revoking` holds no slot for tenant a: it cannot know which issuer the opaque token is of.
+    await revoking.revoke('opaque-1')
+    answers.set('a/opaque-1', { active: false })
+    // A member with no local answer must ask the server again, not read the revoked shared answer.
+    expect(await refusal(later.verify('opaque-1', { issuer: issuerOf('a') }))).toEqual({
+      status: 401,
+      reason: 'inactive',
+    })
+    expect(introspected()).toHaveLength(2)
+    await Promise.all([serving.close(), revoking.close(), later.close()])
   })
 })
 
