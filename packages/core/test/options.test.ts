@@ -243,3 +243,39 @@ describe('resolveOptions: shapes', () => {
     expect(() => resolveOptions(options as ValidatorOptions)).toThrow(message)
   })
 })
+
+describe('counts and sizes are whole numbers', () => {
+  it.each<[string, ValidatorOptions]>([
+    ['maxTokenLength', { ...base, maxTokenLength: 4096.5 }],
+    ['jwt.cache.max', { ...base, jwt: { ...base.jwt, cache: { max: 10.5 } } }],
+    ['jwt.keySet.maxResponseBytes', { ...base, jwt: { ...base.jwt, keySet: { maxResponseBytes: 0.5 } } }],
+    [
+      'introspection.cacheMax',
+      {
+        ...base,
+        introspection: {
+          endpoint: 'https://as.example.com/i',
+          clientId: 'a',
+          clientSecret: 's',
+          cacheMax: 2.5,
+        },
+      },
+    ],
+    [
+      'introspection.maxResponseBytes',
+      {
+        ...base,
+        introspection: {
+          endpoint: 'https://as.example.com/i',
+          clientId: 'a',
+          clientSecret: 's',
+          maxResponseBytes: 100.25,
+        },
+      },
+    ],
+  ])('refuses a fraction for %s with a TypeError naming it', (name, options) => {
+    expect(() => resolveOptions(options)).toThrow(TypeError)
+    expect(() => resolveOptions(options)).toThrow(`\`${name}\` must be a`)
+    expect(() => resolveOptions(options)).toThrow(/whole number/)
+  })
+})

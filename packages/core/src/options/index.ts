@@ -24,7 +24,14 @@ import {
   type ResolverIntrospectionOptions,
 } from './introspection.js'
 import { resolveJwt, type JwtOptions, type ResolvedJwtOptions } from './jwt.js'
-import { optionalBoolean, optionalFunction, optionalString, positiveNumber, stringList } from './values.js'
+import {
+  optionalBoolean,
+  optionalFunction,
+  optionalString,
+  positiveNumber,
+  wholeNumber,
+  stringList,
+} from './values.js'
 
 export type { DenylistOptions, ResolvedDenylistOptions } from './denylist.js'
 export type { DpopOptions, ResolvedDpopOptions } from './dpop.js'
@@ -172,7 +179,7 @@ export function resolveOptions(options: ValidatorOptions): ResolvedOptions {
         : resolveIntrospection(options.introspection, issuers, allowInsecure, issuerResolver !== undefined),
     allowBodyToken: optionalBoolean(options.allowBodyToken, 'allowBodyToken') ?? false,
     allowQueryToken: optionalBoolean(options.allowQueryToken, 'allowQueryToken') ?? false,
-    maxTokenLength: positiveNumber(options.maxTokenLength, 'maxTokenLength', DEFAULTS.maxTokenLength, true),
+    maxTokenLength: wholeNumber(options.maxTokenLength, 'maxTokenLength', DEFAULTS.maxTokenLength, true),
     scopeClaim: optionalString(options.scopeClaim, 'scopeClaim'),
     store: checkStore(options.store),
     dpop: options.dpop === undefined ? undefined : resolveDpop(options.dpop),

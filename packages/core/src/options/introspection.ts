@@ -1,6 +1,6 @@
 import { checkEndpoint } from '../url-rules.js'
 import { DEFAULTS } from './defaults.js'
-import { optionalBoolean, positiveNumber, requiredString, seconds } from './values.js'
+import { optionalBoolean, positiveNumber, wholeNumber, requiredString, seconds } from './values.js'
 
 /** Options of the RFC 7662 introspection strategy. */
 export interface IntrospectionOptions {
@@ -104,8 +104,8 @@ export function resolveIntrospection(
       'introspection.defaultCacheMaxAge',
       defaults.defaultCacheMaxAge,
     ),
-    cacheMax: positiveNumber(options.cacheMax, 'introspection.cacheMax', defaults.cacheMax),
-    maxResponseBytes: positiveNumber(
+    cacheMax: wholeNumber(options.cacheMax, 'introspection.cacheMax', defaults.cacheMax),
+    maxResponseBytes: wholeNumber(
       options.maxResponseBytes,
       'introspection.maxResponseBytes',
       defaults.maxResponseBytes,

@@ -8,6 +8,7 @@ import {
   hmacKeyLength,
   optionalString,
   positiveNumber,
+  wholeNumber,
   seconds,
   secretBytes,
   stringList,
@@ -125,7 +126,7 @@ export function resolveJwt(
       jwt.requiredClaims === undefined ? [] : stringList(jwt.requiredClaims, 'jwt.requiredClaims', true),
     maxTokenAgeMs: jwt.maxTokenAge === undefined ? undefined : seconds(jwt.maxTokenAge, 'jwt.maxTokenAge', 0),
     keySet: resolveKeySet(jwt.keySet),
-    cacheMax: cache === false ? 0 : positiveNumber(cache?.max, 'jwt.cache.max', DEFAULTS.jwt.cacheMax),
+    cacheMax: cache === false ? 0 : wholeNumber(cache?.max, 'jwt.cache.max', DEFAULTS.jwt.cacheMax),
   }
 }
 
@@ -145,7 +146,7 @@ export function resolveKeySet(keySet: JwtOptions['keySet']): ResolvedKeySetOptio
     cooldownMs: seconds(given.cooldown, 'jwt.keySet.cooldown', defaults.cooldown),
     staleIfErrorMs: seconds(given.staleIfError, 'jwt.keySet.staleIfError', defaults.staleIfError),
     timeoutMs: positiveNumber(given.timeout, 'jwt.keySet.timeout', defaults.timeoutMs, true),
-    maxResponseBytes: positiveNumber(
+    maxResponseBytes: wholeNumber(
       given.maxResponseBytes,
       'jwt.keySet.maxResponseBytes',
       defaults.maxResponseBytes,

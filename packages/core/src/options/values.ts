@@ -72,6 +72,22 @@ export function positiveNumber(
   return value
 }
 
+/** A count or a size in bytes: a whole `positiveNumber` (a fraction of an entry or a byte means a typo). */
+export function wholeNumber(
+  value: unknown,
+  name: string,
+  fallback: number,
+  strictlyPositive = false,
+): number {
+  const number = positiveNumber(value, name, fallback, strictlyPositive)
+  if (!Number.isInteger(number)) {
+    throw new TypeError(
+      `createValidator: \`${name}\` must be a ${strictlyPositive ? 'positive' : 'non-negative'} whole number`,
+    )
+  }
+  return number
+}
+
 /** RFC 7518 §3.2: an HMAC key at least as long as the hash output; the longest listed hash decides. */
 export function hmacKeyLength(algorithms: readonly string[]): number {
   return Math.max(32, ...algorithms.map((alg) => Number(alg.slice(2)) / 8))
