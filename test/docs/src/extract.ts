@@ -12,9 +12,6 @@ export const GENERATED_DIR = path.join(PACKAGE_DIR, '.generated')
 /** Global declarations of the few names a checked block may use without defining them. */
 export const PRELUDE = path.join(PACKAGE_DIR, 'prelude.d.ts')
 
-/** The workspace packages a block may import, mapped to their sources (no build needed). */
-export const WORKSPACE_PACKAGES = ['core', 'express', 'koa', 'fastify', 'redis', 'testing'] as const
-
 /** Lines put before each block's code in its generated module (diagnostics are shifted back by this). */
 export const HEADER_LINES = 2
 
@@ -151,7 +148,8 @@ export function writeModules(
   const relative = (target: string) => path.relative(outDir, target).split(path.sep).join('/')
   const tsconfig = path.join(outDir, 'tsconfig.json')
   const config = {
-    // Strict, like the packages themselves; resolution as a bundler or a TypeScript-aware runner does it.
+    // Strict, like the packages themselves; resolution as a bundler or a TypeScript-aware runner does
+    // it, and workspace packages through their source export condition (tsconfig.base.json).
     extends: relative(path.join(root, 'tsconfig.base.json')),
     compilerOptions: {
       module: 'ESNext',
@@ -160,20 +158,6 @@ export function writeModules(
       declaration: false,
       sourceMap: false,
       types: ['node', 'jest'],
-      paths: {
-        ...Object.fromEntries(
-          WORKSPACE_PACKAGES.map((name) => [
-            `@tokenguard/${name}`,
-            [relative(path.join(root, `packages/${name}/src/index.ts`))],
-          ]),
-        ),
-        // A published subpath of the testing kit.
-        '@tokenguard/testing/store-suite': [relative(path.join(root, 'packages/testing/src/store-suite.ts'))],
-        // The one subpath export (Express without the global `req.auth` declaration).
-        '@tokenguard/express/no-augmentation': [
-          relative(path.join(root, 'packages/express/src/no-augmentation.ts')),
-        ],
-      },
     },
     files: [relative(PRELUDE), ...checked.map((block) => relative(block.module))],
   }
