@@ -247,8 +247,11 @@ describe('resolveOptions: shapes', () => {
 describe('counts and sizes are whole numbers', () => {
   it.each<[string, ValidatorOptions]>([
     ['maxTokenLength', { ...base, maxTokenLength: 4096.5 }],
-    ['jwt.cache.max', { ...base, jwt: { ...base.jwt, cache: { max: 10.5 } } }],
-    ['jwt.keySet.maxResponseBytes', { ...base, jwt: { ...base.jwt, keySet: { maxResponseBytes: 0.5 } } }],
+    ['jwt.cache.max', { ...base, jwt: { algorithms: ['RS256'], cache: { max: 10.5 } } }],
+    [
+      'jwt.keySet.maxResponseBytes',
+      { ...base, jwt: { algorithms: ['RS256'], keySet: { maxResponseBytes: 0.5 } } },
+    ],
     [
       'introspection.cacheMax',
       {
