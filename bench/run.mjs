@@ -232,6 +232,8 @@ async function main() {
             max: opts.growthMax,
             redisMax: redis ? Math.min(opts.growthMax, opts.quick ? 1000 : 100_000) : 0,
             introspectionMax: Math.min(opts.growthMax, opts.quick ? 10_000 : 100_000),
+            issuersMax: Math.min(opts.growthMax, opts.quick ? 100 : 1000),
+            issuersCpu: cpus?.generator, // the issuers' server, away from the validator's CPU
             issuer: fast.issuer,
             apiClient: API_CLIENT,
             redisUrl: redis?.url,

@@ -1,13 +1,15 @@
 // How cost grows (a child of run.mjs, pinned to the server CPU): the denylist from 1k to 1M
 // entries (check cost, memory per entry of the store and of the mirror, load and resync time;
 // MemoryStore, and RedisStore up to `redisMax`), and the introspection cache from 10k entries up
-// (hit cost, memory per entry, fill rate). Sizes grow by 10x up to `max`.
+// (hit cost, memory per entry, fill rate), and issuers 1 → `issuersMax` behind a resolver, each its
+// own key set (issuers-curve.mjs). Sizes grow by 10x up to `max`.
 import { Buffer } from 'node:buffer'
 import { performance } from 'node:perf_hooks'
 import { setImmediate } from 'node:timers/promises'
 import { MemoryStore, createValidator } from '@tokenguard/core'
 import { pin } from './children.mjs'
-import { median } from './stats.mjs'
+import { issuersCurve } from './issuers-curve.mjs'
+import { heap, perCall, rssMB } from './measure.mjs'
 import { AUDIENCE, createKeys, opaqueToken, signToken } from './tokens.mjs'
 
 const config = JSON.parse(process.argv[2])
@@ -18,25 +20,7 @@ const sizes = (from, max) => {
   for (let n = from; n <= max; n *= 10) out.push(n)
   return out
 }
-const heap = () => {
-  globalThis.gc()
-  globalThis.gc()
-  return process.memoryUsage().heapUsed
-}
-const rssMB = () => process.memoryUsage().rss / 2 ** 20
 const request = (token) => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } })
-
-/** CPU µs per call of `fn`, median of 5 runs of `count` calls. */
-async function perCall(fn, count) {
-  const runs = []
-  for (let r = 0; r < 5; r++) {
-    const started = process.cpuUsage()
-    for (let i = 0; i < count; i++) await fn(i)
-    const { user, system } = process.cpuUsage(started)
-    runs.push((user + system) / count)
-  }
-  return median(runs)
-}
 
 const { keys } = await createKeys()
 const jwks = { keys: [keys.ES256.publicJwk] }
@@ -201,6 +185,26 @@ if (config.issuer && config.introspectionMax >= 10_000)
     note: 'hit = an opaque route on a cached token; filled by real loopback introspection calls',
     header: ['entries', 'hit µs/req', 'heap B/entry', 'fill calls/s', 'RSS MB'],
     rows: await introspectionCache(),
+  })
+if (config.issuersMax >= 1)
+  curves.push({
+    title: 'Issuers: cost by number of trusted issuers (resolver, a key set each)',
+    note: 'first token = wall time of the first verify per issuer: resolver, RFC 8414 metadata, JWKS, key import, ES256 signature; cached = tokens verified before, rotating over all issuers; new = unseen tokens of loaded issuers; heap includes one verified-token cache entry per issuer',
+    header: [
+      'issuers',
+      'first token p50 ms',
+      'first token p99 ms',
+      'cached µs/verify',
+      'new token µs/verify',
+      'heap B/issuer',
+      'RSS MB',
+      'fetches/issuer',
+    ],
+    rows: await issuersCurve({
+      points: sizes(1, config.issuersMax),
+      cpu: config.issuersCpu,
+      freshCount: config.issuersMax >= 1000 ? 1000 : 500,
+    }),
   })
 process.send({ type: 'ready', curves })
 process.on('message', (message) => {

@@ -82,6 +82,7 @@ export function renderMicro(micro) {
 }
 
 const cell = (v) => {
+  if (v === null || v === undefined) return '–' // NaN, once through IPC or JSON
   if (typeof v !== 'number') return v
   if (!Number.isFinite(v)) return '–'
   return Number.isInteger(v) || Math.abs(v) >= 100 ? int(v) : fmt(v)
@@ -101,8 +102,8 @@ export function renderGrowth(growth) {
 }
 
 /**
- * Memory per entry of every cache and of the denylist mirror, in bytes, one row each: the
- * verified-token cache from the micro-bench, the rest from the growth curves (by column name).
+ * Memory per entry of every cache, of the denylist mirror and per trusted issuer, in bytes, one row
+ * each: the verified-token cache from the micro-bench, the rest from the growth curves (by column name).
  */
 export function memoryRows(micro, growth) {
   const rows = []
@@ -117,13 +118,14 @@ export function memoryRows(micro, growth) {
     ['Denylist, MemoryStore', 'mirror B/entry', 'denylist mirror (MemoryStore)'],
     ['Denylist, MemoryStore', 'store B/entry', 'MemoryStore denylist entries'],
     ['Denylist, RedisStore', 'mirror B/entry', 'denylist mirror (RedisStore)'],
+    ['Issuers', 'heap B/issuer', 'trusted issuer (resolver, key set, one cached token)', 'issuers'],
   ]
-  for (const [title, column, name] of columns) {
+  for (const [title, column, name, unit = 'entries'] of columns) {
     const curve = (growth?.curves ?? []).find((c) => c.title?.startsWith(title))
     const at = curve?.header.indexOf(column) ?? -1
     if (at < 0) continue
     for (const row of curve.rows)
-      if (Number.isFinite(row[at])) rows.push([name, `${int(row[0])} entries`, row[at]])
+      if (Number.isFinite(row[at])) rows.push([name, `${int(row[0])} ${unit}`, row[at]])
   }
   return rows
 }

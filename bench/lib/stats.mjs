@@ -16,3 +16,12 @@ export function cv(values) {
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1))
   return mean ? sd / mean : 0
 }
+
+/** The nearest-rank percentile `p` (0–100) of `values`. */
+export function percentile(values, p) {
+  const sorted = Array.from(values)
+    .filter((v) => Number.isFinite(v))
+    .sort((a, b) => a - b)
+  if (sorted.length === 0) return undefined
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]
+}

@@ -23,11 +23,27 @@ const growth = {
       header: ['entries', 'hit µs/req', 'heap B/entry', 'fill calls/s', 'RSS MB'],
       rows: [[10000, 6.2, 671, 1661, 135]],
     },
+    {
+      title: 'Issuers: cost by number of trusted issuers (resolver, a key set each)',
+      header: [
+        'issuers',
+        'first token p50 ms',
+        'first token p99 ms',
+        'cached µs/verify',
+        'new token µs/verify',
+        'heap B/issuer',
+      ],
+      // Fewer than 100 issuers are below the noise of a heap reading: NaN, no row.
+      rows: [
+        [1, 4.1, 4.1, 1.2, 145, NaN],
+        [100, 1.6, 6.3, 1.4, 145, 8164],
+      ],
+    },
   ],
 }
 
 describe('memory per entry', () => {
-  it('has a row in bytes for the verified-token cache, the introspection cache and the mirrors', () => {
+  it('has a row in bytes for the verified-token cache, the introspection cache, the mirrors and the issuers', () => {
     expect(memoryRows(micro, growth)).toEqual([
       ['verified-token cache', 'RS256 tokens, 999 entries', 704.4],
       ['verified-token cache', 'ES256 tokens, 999 entries', 719],
@@ -38,6 +54,7 @@ describe('memory per entry', () => {
       ['MemoryStore denylist entries', '10,000 entries', 230],
       // Redis keeps its entries itself: no in-process store row, only the mirror's.
       ['denylist mirror (RedisStore)', '1,000 entries', 349],
+      ['trusted issuer (resolver, key set, one cached token)', '100 issuers', 8164],
     ])
     expect(renderMemory(micro, growth)).toContain(
       '| verified-token cache | RS256 tokens, 999 entries | 704 |',

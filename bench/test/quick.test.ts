@@ -1,7 +1,8 @@
 // A smoke of the bench harness (two scenarios, a few thousand requests: about 5 s on a quiet
 // machine): the HTTP path end to end (server child, wrk rotation, CPU marks, report) writes every
-// selected row, measured, with the figures the targets need. Nothing here is about speed; the
-// 60 s bound only stops a hang on a machine loaded by other jobs.
+// selected row, measured, with the figures the targets need; and the growth curves under --quick
+// (about 8 s) print the issuers table. Nothing here is about speed; the 60 s bound only stops a
+// hang on a machine loaded by other jobs.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -72,4 +73,35 @@ test('a bench smoke measures server CPU per request against the hook floor', asy
   expect(never).toBeDefined()
   expect(Number.isFinite(never!.margin)).toBe(true)
   expect(output).toMatch(/\| scenario \| framework \| CPU µs\/req \|/)
+})
+
+test('the growth curves under --quick include issuers 1 → 100, each issuer fetched twice', async () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tokenguard-bench-')), 'growth.json')
+  const { code, output } = await run(['--quick', '--no-http', '--no-micro', '--out', out], 60_000)
+  if (code !== 0) throw new Error(`bench growth exited ${code}:\n${output}`)
+
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+    growth: { curves: Array<{ title: string; header: string[]; rows: Array<Array<number | null>> }> }
+  }
+  const curve = report.growth.curves.find((c) => c.title.startsWith('Issuers'))
+  expect(curve).toBeDefined()
+  const column = (name: string) => curve!.header.indexOf(name)
+  expect(curve!.rows.map((row) => row[0])).toEqual([1, 10, 100])
+  for (const row of curve!.rows) {
+    for (const name of [
+      'first token p50 ms',
+      'first token p99 ms',
+      'cached µs/verify',
+      'new token µs/verify',
+    ])
+      expect(row[column(name)]).toBeGreaterThan(0)
+    expect(row[column('first token p99 ms')]).toBeGreaterThanOrEqual(row[column('first token p50 ms')]!)
+    // A new issuer costs its RFC 8414 metadata and its JWKS, nothing more, however many are trusted.
+    expect(row[column('fetches/issuer')]).toBe(2)
+  }
+  // Heap per issuer from 100 issuers up (fewer are within the noise of a heap reading: null in JSON).
+  expect(curve!.rows[0]![column('heap B/issuer')]).toBeNull()
+  expect(curve!.rows[1]![column('heap B/issuer')]).toBeNull()
+  expect(curve!.rows[2]![column('heap B/issuer')]).toBeGreaterThan(0)
+  expect(output).toMatch(/\| issuers \| first token p50 ms \| first token p99 ms \| cached µs\/verify \|/)
 })
