@@ -178,6 +178,42 @@ describe('tokenguard explain (opaque, introspection over HTTP)', () => {
     expect(result.stdout).toContain('introspection.clientSecret')
   })
 
+  /** An opaque token of the kit that starts with "-" (one in 64 does; the loop is bounded). */
+  function dashToken(): string {
+    for (let tries = 0; tries < 5000; tries++) {
+      const token = issuer.opaque()
+      if (token.startsWith('-')) return token
+    }
+    throw new Error('no opaque token starting with "-" in 5000 tries')
+  }
+
+  it('a token that starts with "-" is the token, not an option (and is never echoed)', async () => {
+    const token = dashToken()
+    const result = await run([...base(), ...introspection(), token], { env: { API_SECRET: 'api-secret' } })
+    expect(result.stdout).toMatch(/^ACCEPTED \(strategy opaque\)/)
+    expect(result.code).toBe(0)
+    expectNoToken(result, token)
+  })
+
+  it('"--" before the token works too', async () => {
+    const token = dashToken()
+    const result = await run([...base(), ...introspection(), '--', token], {
+      env: { API_SECRET: 'api-secret' },
+    })
+    expect(result.code).toBe(0)
+    expectNoToken(result, token)
+  })
+
+  it('an unknown argument that looks like a token is named as such, never echoed', async () => {
+    const token = dashToken()
+    const result = await run([...base(), ...introspection(), token, issuer.opaque()], {
+      env: { API_SECRET: 'api-secret' },
+    })
+    expect(result.code).toBe(2)
+    expectNoToken(result, token)
+    expect(result.stderr).toMatch(/not an option/)
+  })
+
   it('a revoked token: exit 1, inactive', async () => {
     const token = issuer.opaque()
     issuer.revoke(token)

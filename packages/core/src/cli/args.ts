@@ -18,10 +18,11 @@ const DIAGNOSIS_ALGORITHMS = [
   'EdDSA',
 ]
 
-export const USAGE = `Usage: tokenguard explain --issuer <url> --audience <aud> [options] <token | ->
+export const USAGE = `Usage: tokenguard explain --issuer <url> --audience <aud> [options] [--] <token | ->
 
 Says why a token would be accepted or refused, check by check. The token is read from the
-argument, or from stdin with "-"; it is never printed.
+argument (last; a token that starts with "-" may follow "--"), or from stdin with "-"; it is
+never printed.
 
 Options:
   --issuer <url>                   trusted issuer, exactly as in the tokens' iss (repeatable)
@@ -47,6 +48,56 @@ Exit status: 0 accepted, 1 refused, 2 usage or configuration error.`
 
 export class UsageError extends Error {}
 
+/** Our options as typed on the command line. */
+const KNOWN_FLAGS = new Set([
+  '--issuer',
+  '--audience',
+  '--profile',
+  '--jwks-uri',
+  '--algorithms',
+  '--typ',
+  '--clock-tolerance',
+  '--introspection-endpoint',
+  '--client-id',
+  '--client-secret-env',
+  '--strategy',
+  '--sensitive',
+  '--scopes',
+  '--any-scope',
+  '--roles',
+  '--allow-insecure-issuer',
+  '--json',
+  '--help',
+  '-h',
+])
+
+/** What an option looks like on the command line: a short lower-case name (`--jwks-uri`, `-h`). */
+const OPTION_LIKE = /^--?[a-z][a-z0-9-]{0,39}(=.*)?$/
+
+/**
+ * A token may start with "-" (base64url has it): a last argument that is not one of our options
+ * is the token, as if "--" came before it. Anything else that starts with "-" is left to parseArgs.
+ */
+function tokenAfterOptions(argv: readonly string[]): string[] {
+  const last = argv.at(-1)
+  if (last === undefined || last === '-' || !last.startsWith('-') || argv.includes('--')) return [...argv]
+  const name = last.split('=')[0] ?? ''
+  if (KNOWN_FLAGS.has(name)) return [...argv]
+  return [...argv.slice(0, -1), '--', last]
+}
+
+/**
+ * parseArgs quotes an unknown option in its message: fine for `--nope`, never for an argument that
+ * may be a token (the token is never printed).
+ */
+function safeParseMessage(error: Error, argv: readonly string[]): string {
+  // parseArgs reads "-Mx…" as short options and quotes "-M": judge the whole argument it came from.
+  const named = /option '([^']+)'/i.exec(error.message)?.[1]
+  const from = named === undefined ? [] : argv.filter((arg) => arg.startsWith(named))
+  if (from.every((arg) => OPTION_LIKE.test(arg))) return error.message
+  return 'an argument that starts with "-" is not an option; a token goes last, or after "--"'
+}
+
 export interface CliCommand {
   options: ValidatorOptions
   /** The route's options and guards. */
@@ -61,7 +112,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   let parsed
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: tokenAfterOptions(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -86,8 +137,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
       },
     })
   } catch (error) {
-    // parseArgs names the option, never a positional value: safe to show.
-    throw new UsageError((error as Error).message)
+    throw new UsageError(safeParseMessage(error as Error, argv))
   }
   const { values, positionals } = parsed
   if (values.help === true) return 'help'
