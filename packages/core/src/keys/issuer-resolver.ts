@@ -5,6 +5,13 @@ import type { IssuerConfig, ResolvedIssuerResolver } from './issuer-resolver-opt
 import type { KeySet } from './key-set.js'
 import { checkJwkSet } from '../options/jwks.js'
 import { createLocalKeySet } from './local-key-set.js'
+import {
+  checkIssuerIntrospection,
+  type IntrospectionDefaults,
+  type IssuerIntrospectionConfig,
+} from './issuer-introspection.js'
+
+export type { IntrospectionDefaults, IssuerIntrospectionConfig } from './issuer-introspection.js'
 
 /**
  * Per-token issuer trust: the resolver is asked about a token's `iss` (only once the token's shape
@@ -23,15 +30,6 @@ export interface TrustedIssuer {
   keySet: KeySet
 }
 
-/** How a trusted issuer's opaque tokens are introspected: checked, with the validator's credentials filled in. */
-export interface IssuerIntrospectionConfig {
-  /** `undefined`: the `introspection_endpoint` of the issuer's metadata. */
-  endpoint: string | undefined
-  clientId: string
-  clientSecret: string
-  clientAuth: 'client_secret_basic' | 'client_secret_post'
-}
-
 /** A trusted issuer's checked config, before any key set exists for it. */
 export interface IssuerTrust {
   profile: ResolvedProfile
@@ -40,13 +38,6 @@ export interface IssuerTrust {
   jwksUri?: string
   /** `undefined`: this issuer's opaque tokens are refused. */
   introspection: IssuerIntrospectionConfig | undefined
-}
-
-/** The validator's `introspection` as every issuer's default: whether it is set, and its credentials. */
-export interface IntrospectionDefaults {
-  clientId: string | undefined
-  clientSecret: string | undefined
-  clientAuth: 'client_secret_basic' | 'client_secret_post'
 }
 
 export interface IssuerResolutionDeps {
@@ -72,7 +63,6 @@ interface Decision {
 /** Longer `iss` values are refused without asking the resolver (they also bound the cache's memory). */
 const MAX_ISSUER_LENGTH = 2048
 const CONFIG_KEYS = new Set(['profile', 'audience', 'algorithms', 'jwksUri', 'jwks', 'introspection'])
-const INTROSPECTION_KEYS = new Set(['endpoint', 'clientId', 'clientSecret', 'clientAuth'])
 
 export function createIssuerResolution(deps: IssuerResolutionDeps) {
   const { spec } = deps
@@ -108,7 +98,13 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     }
     if (config.jwks !== undefined && config.jwksUri !== undefined)
       throw new TypeError(`${name}: give jwks or jwksUri, not both`)
-    const introspection = checkIntrospection(config.introspection, profile, `${name}.introspection`)
+    const introspection = checkIssuerIntrospection(
+      config.introspection,
+      profile,
+      `${name}.introspection`,
+      deps.introspection,
+      deps.checkEndpoint,
+    )
     if (config.jwks !== undefined) {
       return {
         profile,
@@ -125,58 +121,17 @@ export function createIssuerResolution(deps: IssuerResolutionDeps) {
     return { profile, algorithms, introspection }
   }
 
-  /** An issuer's introspection over the validator's credentials; `undefined` when it has none. */
-  function checkIntrospection(
-    given: unknown,
-    /** `undefined`: a function resolver's defaults, whose issuers' profiles are not known yet. */
-    profile: ResolvedProfile | undefined,
-    name: string,
-  ): IssuerIntrospectionConfig | undefined {
-    const defaults = deps.introspection
-    if (given === false) return undefined
-    // A provider without RFC 7662 (Auth0, Entra, Cognito): nothing to discover, so no default either.
-    if (given === undefined && profile?.introspection === false) return undefined
-    if (given !== undefined && (given === null || typeof given !== 'object' || Array.isArray(given)))
-      throw new TypeError(`${name} must be an object or false`)
-    if (given !== undefined && defaults === undefined)
-      throw new TypeError(`${name} needs the validator's \`introspection\` option`)
-    const own = (given ?? {}) as Record<string, unknown>
-    for (const key of Object.keys(own)) {
-      if (!INTROSPECTION_KEYS.has(key)) throw new TypeError(`${name}.${key} is not an introspection option`)
-    }
-    const clientId = own.clientId ?? defaults?.clientId
-    const clientSecret = own.clientSecret ?? defaults?.clientSecret
-    // Absent, and no validator credentials to fall back on: this issuer simply does not introspect.
-    if (given === undefined && (clientId === undefined || clientSecret === undefined)) return undefined
-    for (const [key, value] of [
-      ['clientId', clientId],
-      ['clientSecret', clientSecret],
-    ] as const) {
-      if (typeof value !== 'string' || value.length === 0)
-        throw new TypeError(
-          `${name}.${key} must be a non-empty string (or set it in the validator's introspection)`,
-        )
-    }
-    const clientAuth = own.clientAuth ?? defaults!.clientAuth
-    if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post')
-      throw new TypeError(`${name}.clientAuth must be client_secret_basic or client_secret_post`)
-    let endpoint: string | undefined
-    if (own.endpoint === undefined && profile?.introspection === false)
-      throw new TypeError(
-        `${name}.endpoint is required: the ${profile.name} profile's provider has no introspection endpoint to discover`,
-      )
-    if (own.endpoint !== undefined) {
-      if (typeof own.endpoint !== 'string') throw new TypeError(`${name}.endpoint must be a URL string`)
-      endpoint = deps.checkEndpoint(own.endpoint, `${name}.endpoint`)
-    }
-    return { endpoint, clientId: clientId as string, clientSecret: clientSecret as string, clientAuth }
-  }
-
   // A template's config is fixed: a mistake in it is a TypeError now, not a 503 on every token.
   if (spec.template !== undefined) check(spec.template, {}, 'createValidator: `issuer`')
   // A function's defaults are fixed too: their introspection is checked now, as far as it can be.
   else if (spec.defaults.introspection !== undefined)
-    checkIntrospection(spec.defaults.introspection, undefined, 'createValidator: issuer.introspection')
+    checkIssuerIntrospection(
+      spec.defaults.introspection,
+      undefined,
+      'createValidator: issuer.introspection',
+      deps.introspection,
+      deps.checkEndpoint,
+    )
   if (spec.fromRequest !== undefined && deps.introspection === undefined)
     throw new TypeError(
       "createValidator: `issuer.fromRequest` names the issuer of opaque tokens; it needs the validator's `introspection` option",
