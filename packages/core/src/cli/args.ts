@@ -1,22 +1,12 @@
 import { parseArgs } from 'node:util'
 import type { ValidatorOptions } from '../options.js'
+import { ASYMMETRIC_ALGORITHMS } from '../options/values.js'
 import type { ProfileName } from '../profiles/types.js'
 import type { ExplainOptions } from '../explain/guard-checks.js'
 import type { RouteOptions } from '../types.js'
 
 /** Asymmetric algorithms a diagnosis accepts unless --algorithms narrows them (HS* needs a secret). */
-const DIAGNOSIS_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-]
+const DIAGNOSIS_ALGORITHMS = [...ASYMMETRIC_ALGORITHMS]
 
 export const USAGE = `Usage: tokenguard explain --issuer <url> --audience <aud> [options] [--] <token | ->
 

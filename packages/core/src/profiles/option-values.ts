@@ -1,5 +1,7 @@
 import type { ClaimPath } from './types.js'
 
+export { stringList } from '../options/values.js'
+
 /** Checks of single profile and issuer option values; each `TypeError` names the option path. */
 
 export function typList(value: unknown, name: string): (string | null)[] {
@@ -41,17 +43,4 @@ export function claimValues(value: unknown, name: string): Record<string, string
       throw new TypeError(`createValidator: \`${name}\` must be an object of strings`)
   }
   return { ...(value as Record<string, string>) }
-}
-
-export function stringList(value: unknown, name: string, allowEmpty = false): string[] {
-  const list = typeof value === 'string' ? [value] : value
-  if (!Array.isArray(list) || (!allowEmpty && list.length === 0)) {
-    throw new TypeError(`createValidator: \`${name}\` must be a non-empty string or list of strings`)
-  }
-  for (const item of list) {
-    if (typeof item !== 'string' || item.length === 0) {
-      throw new TypeError(`createValidator: \`${name}\` must hold non-empty strings only`)
-    }
-  }
-  return [...(list as string[])]
 }
